@@ -1,0 +1,78 @@
+"""lawful's engine: load rule files, compile them, and answer questions from them.
+
+Pipeline: `load_rules(dir) -> RuleFiles`, `compile_ruleset(files) -> Ruleset`,
+`evaluate(ruleset, request) -> Decision`. `load_library(dir)` does the first two for every
+version of a ruleset and picks the one in effect. Nothing here reads a clock or does I/O
+while evaluating.
+"""
+
+from .compiler import compile_ruleset
+from .decision import (
+    ConsentFacts,
+    Decision,
+    DecisionRequest,
+    FieldDecision,
+    FieldFacts,
+    ModuleFacts,
+    Reason,
+    RecordFacts,
+    RulesetRef,
+    Settings,
+)
+from .diff import RulesetDiff, diff_rulesets
+from .errors import (
+    AccessError,
+    AuthenticationError,
+    ConflictError,
+    LawfulError,
+    NotFoundError,
+    Problem,
+    RequestError,
+    RuleFileError,
+)
+from .evaluator import evaluate
+from .facts import FACTS, FactSpec
+from .library import RulesetLibrary, find_versions, load_library
+from .loader import RuleFiles, load_rules
+from .model import FILE_KINDS, QUESTIONS, Parameters, file_schema
+from .ruleset import Ruleset
+from .testing import TestReport, run_rule_tests
+
+__all__ = [
+    "FACTS",
+    "FILE_KINDS",
+    "QUESTIONS",
+    "AccessError",
+    "AuthenticationError",
+    "ConflictError",
+    "ConsentFacts",
+    "Decision",
+    "DecisionRequest",
+    "FactSpec",
+    "FieldDecision",
+    "FieldFacts",
+    "LawfulError",
+    "ModuleFacts",
+    "NotFoundError",
+    "Parameters",
+    "Problem",
+    "Reason",
+    "RecordFacts",
+    "RequestError",
+    "RuleFileError",
+    "RuleFiles",
+    "Ruleset",
+    "RulesetDiff",
+    "RulesetLibrary",
+    "RulesetRef",
+    "Settings",
+    "TestReport",
+    "compile_ruleset",
+    "diff_rulesets",
+    "evaluate",
+    "file_schema",
+    "find_versions",
+    "load_library",
+    "load_rules",
+    "run_rule_tests",
+]

@@ -1,0 +1,124 @@
+"""What a decision is asked with and what it answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from .model import Lang, Question
+
+AwareDatetime = Annotated[dt.datetime, Meta(tz=True, description="An instant with its UTC offset")]
+
+
+class _Facts(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base for request parts: immutable, unknown keys are mistakes."""
+
+
+class Settings(_Facts):
+    """The controller's settings that decisions depend on (S1, S3, F5)."""
+
+    compliance_enabled: bool = False
+    modules: frozenset[str] = frozenset()
+    channel_restrictions: dict[str, dict[str, bool]] | None = None
+
+
+class FieldFacts(_Facts):
+    """One field of a module: its type and how it is marked (F1, F4, F6)."""
+
+    name: Annotated[str, Meta(min_length=1)]
+    type: str = "text"
+    classification: str = "none"
+    encrypted: bool = False
+    subform: str | None = None
+
+
+class ModuleFacts(_Facts):
+    """The module a record or field belongs to, with its field layout."""
+
+    name: Annotated[str, Meta(min_length=1)]
+    custom: bool = False
+    fields: tuple[FieldFacts, ...] = ()
+
+
+class ConsentFacts(_Facts):
+    """The stored consent status and, while waiting, when the waiting period ends (C2, C3)."""
+
+    status: str = "not_requested"
+    deadline: AwareDatetime | None = None
+
+
+class RecordFacts(_Facts):
+    """What is known about one record (P1, P2, DS4, W3)."""
+
+    id: str | None = None
+    basis: str = "not_applicable"
+    has_lia: bool = False
+    restricted: bool = False
+    awaiting_confirmation: bool = False
+    consent: ConsentFacts = ConsentFacts()
+
+
+class DecisionRequest(_Facts):
+    """A question with every fact it needs; `at` is the instant the answer is for."""
+
+    question: Question
+    at: AwareDatetime
+    module: ModuleFacts
+    settings: Settings = Settings()
+    record: RecordFacts | None = None
+    channel: str | None = None
+    fields: tuple[FieldFacts, ...] = ()
+    field: FieldFacts | None = None
+    lang: Lang = "en"
+
+
+class Reason(Struct, frozen=True, omit_defaults=True):
+    """Why: the rule that matched, its effect, its message and the GDPR article."""
+
+    rule: str
+    effect: str
+    message: str
+    gdpr: str | None = None
+
+
+class RulesetRef(Struct, frozen=True):
+    """The ruleset version that made a decision, so that it can be reproduced (A2)."""
+
+    name: str
+    version: str
+    digest: str
+
+
+class FieldDecision(Struct, frozen=True, omit_defaults=True):
+    """The answer for one field of a field release."""
+
+    field: str
+    effect: Literal["allow", "deny"]
+    decided_by: str
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Reason, ...] = ()
+
+
+class Outcome(Struct, frozen=True):
+    """The part of an answer that depends only on the facts, so it can be shared."""
+
+    effect: Literal["allow", "deny"]
+    decided_by: str
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Reason, ...]
+
+
+class Decision(Struct, frozen=True, omit_defaults=True):
+    """An answer with every reason, the deciding rule and the ruleset that gave it."""
+
+    question: Question
+    effect: Literal["allow", "deny"]
+    decided_by: str
+    reasons: tuple[Reason, ...]
+    ruleset: RulesetRef
+    at: dt.datetime
+    warnings: tuple[Reason, ...] = ()
+    fields: tuple[FieldDecision, ...] | None = None
+    record_id: str | None = None

@@ -1,0 +1,155 @@
+"""The named facts that rule conditions may use, and how each is read from a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .decision import DecisionRequest, FieldFacts
+from .model import Parameters
+
+RequestReader = Callable[[DecisionRequest], Any]
+FieldReader = Callable[[DecisionRequest, FieldFacts], Any]
+ALL = frozenset({"field_release", "processing", "field_marking"})
+RECORD_QUESTIONS = frozenset({"field_release", "processing"})
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """One fact: its type, where it is read, which questions have it, and its allowed values."""
+
+    name: str
+    type: str  # "bool" | "str" | "int" | "datetime"
+    level: str  # "request": once per request; "field": once per field of a field release
+    questions: frozenset[str]
+    path: str
+    doc: str
+    bind: Callable[[Parameters], Callable[..., Any]]
+    domain: Callable[[Parameters], frozenset[str]] | None = None
+    nullable: bool = False
+
+
+def _fixed(read: Callable[..., Any]) -> Callable[[Parameters], Callable[..., Any]]:
+    return lambda params: read
+
+
+def _bind_selectable(params: Parameters) -> RequestReader:
+    scope = params.modules
+    selectable, blocked = frozenset(scope.selectable), frozenset(scope.not_selectable)
+    custom_ok = scope.custom_modules_selectable
+
+    def read(req: DecisionRequest) -> bool:
+        name = req.module.name
+        return name not in blocked and (name in selectable or (custom_ok and req.module.custom))
+
+    return read
+
+
+def _bind_in_scope(params: Parameters) -> RequestReader:
+    selectable = _bind_selectable(params)
+    return lambda req: req.module.name in req.settings.modules and selectable(req)
+
+
+def _bind_personal_count(params: Parameters) -> RequestReader:
+    count_subforms = params.personal_fields.subform_fields_count
+
+    def read(req: DecisionRequest) -> int:
+        target = req.field.name if req.field is not None else None
+        return sum(
+            1
+            for f in req.module.fields
+            if f.classification != "none" and f.name != target and (count_subforms or f.subform is None)
+        )
+
+    return read
+
+
+def _consent_status(req: DecisionRequest) -> str:
+    # C3: a waiting period that has run out is no_response, whether or not a sweep has run.
+    consent = req.record.consent  # type: ignore[union-attr]
+    if consent.status == "waiting" and consent.deadline is not None and consent.deadline <= req.at:
+        return "no_response"
+    return consent.status
+
+
+def _bind_channel_restricted(params: Parameters) -> FieldReader:
+    defaults = params.channels.default_restrictions
+
+    def read(req: DecisionRequest, field: FieldFacts) -> bool:
+        chosen = req.settings.channel_restrictions or {}
+        channel, cls = req.channel or "", field.classification
+        own = chosen.get(channel, {}).get(cls)
+        return own if own is not None else defaults.get(channel, {}).get(cls, False)
+
+    return read
+
+
+def _bases(params: Parameters) -> frozenset[str]:
+    return frozenset(b.id for b in params.bases) | {"not_applicable"}
+
+
+def _classes(params: Parameters) -> frozenset[str]:
+    return frozenset(params.personal_fields.classifications) | {"none"}
+
+
+def _spec(name: str, type_: str, level: str, questions: frozenset[str], path: str, doc: str,
+          read: Callable[..., Any] | None = None, *, bind: Callable[[Parameters], Callable[..., Any]] | None = None,
+          domain: Callable[[Parameters], frozenset[str]] | None = None, nullable: bool = False) -> FactSpec:
+    binder = bind if bind is not None else _fixed(read)  # type: ignore[arg-type]
+    return FactSpec(name, type_, level, questions, path, doc, binder, domain, nullable)
+
+
+_FIELD_Q = frozenset({"field_release", "field_marking"})
+
+FACTS: dict[str, FactSpec] = {s.name: s for s in [
+    _spec("compliance.enabled", "bool", "request", ALL, "$.settings.compliance_enabled",
+          "the administrator has turned compliance on (S1)", lambda r: r.settings.compliance_enabled),
+    _spec("request.at", "datetime", "request", ALL, "$.at",
+          "the instant the decision is for", lambda r: r.at),
+    _spec("module.name", "str", "request", ALL, "$.module.name", "api name of the module", lambda r: r.module.name),
+    _spec("module.custom", "bool", "request", ALL, "$.module.custom",
+          "the module was added by the organisation", lambda r: r.module.custom),
+    _spec("module.selectable", "bool", "request", ALL, "$.module.name",
+          "the rule files allow this module to be put in scope (S3)", bind=_bind_selectable),
+    _spec("module.in_scope", "bool", "request", ALL, "$.settings.modules",
+          "selectable and picked by the administrator (S3)", bind=_bind_in_scope),
+    _spec("module.personal_field_count", "int", "request", frozenset({"field_marking"}), "$.module.fields",
+          "fields of the module already marked personal, other than this one (F2, F4)", bind=_bind_personal_count),
+    _spec("record.basis", "str", "request", RECORD_QUESTIONS, "$.record.basis",
+          "the processing basis on record (P1)", lambda r: r.record.basis, domain=_bases),
+    _spec("record.has_lia", "bool", "request", RECORD_QUESTIONS, "$.record.has_lia",
+          "a legitimate-interest assessment is on record (P2)", lambda r: r.record.has_lia),
+    _spec("record.restricted", "bool", "request", RECORD_QUESTIONS, "$.record.restricted",
+          "processing is restricted on the subject's request (DS4)", lambda r: r.record.restricted),
+    _spec("record.awaiting_confirmation", "bool", "request", RECORD_QUESTIONS, "$.record.awaiting_confirmation",
+          "a double opt-in has been sent and not yet confirmed (W3)", lambda r: r.record.awaiting_confirmation),
+    _spec("consent.status", "str", "request", RECORD_QUESTIONS, "$.record.consent.status",
+          "consent status, counting a waiting period that has run out as no_response (C2, C3)",
+          _consent_status, domain=lambda p: frozenset(p.consent.statuses)),
+    _spec("consent.stored_status", "str", "request", RECORD_QUESTIONS, "$.record.consent.status",
+          "consent status as stored, before waiting periods are applied", lambda r: r.record.consent.status,
+          domain=lambda p: frozenset(p.consent.statuses)),
+    _spec("consent.overdue", "bool", "request", RECORD_QUESTIONS, "$.record.consent.deadline",
+          "the waiting period ran out before the decision's instant (C3)",
+          lambda r: r.record.consent.status == "waiting" and _consent_status(r) == "no_response"),
+    _spec("channel.name", "str", "request", frozenset({"field_release"}), "$.channel",
+          "the channel the data would leave by (F5)", lambda r: r.channel, domain=lambda p: frozenset(p.channels.names)),
+    _spec("field.name", "str", "field", _FIELD_Q, "$.fields[].name", "api name of the field", lambda r, f: f.name),
+    _spec("field.type", "str", "field", _FIELD_Q, "$.fields[].type", "data type of the field (F3)",
+          lambda r, f: f.type, domain=lambda p: frozenset(p.personal_fields.field_types)),
+    _spec("field.classification", "str", "field", _FIELD_Q, "$.fields[].classification",
+          "none, or how the field is marked personal (F1)", lambda r, f: f.classification, domain=_classes),
+    _spec("field.personal", "bool", "field", _FIELD_Q, "$.fields[].classification",
+          "the field is marked personal (S2, F1)", lambda r, f: f.classification != "none"),
+    _spec("field.encrypted", "bool", "field", _FIELD_Q, "$.fields[].encrypted",
+          "the field is encrypted at rest (F6)", lambda r, f: f.encrypted),
+    _spec("field.in_subform", "bool", "field", _FIELD_Q, "$.fields[].subform",
+          "the field sits inside a subform (F4)", lambda r, f: f.subform is not None),
+    _spec("channel.restricted", "bool", "field", frozenset({"field_release"}), "$.settings.channel_restrictions",
+          "the controller restricts fields of this classification on this channel (F5)", bind=_bind_channel_restricted),
+]}
+
+
+def facts_for(question: str) -> dict[str, FactSpec]:
+    """Return the facts a condition may use when answering `question`."""
+    return {name: spec for name, spec in FACTS.items() if question in spec.questions}

@@ -1,0 +1,199 @@
+"""The rule file format, as msgspec Structs; the same Structs give the JSON Schema for editors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+Question = Literal["field_release", "processing", "field_marking"]
+QUESTIONS: tuple[str, ...] = ("field_release", "processing", "field_marking")
+Effect = Literal["allow", "deny", "warn", "exempt"]
+Lang = Literal["en", "nl"]
+LANGS: tuple[str, ...] = ("en", "nl")
+
+RuleId = Annotated[
+    str,
+    Meta(
+        pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$",
+        description="Dotted, lower-case, stable and never reused, e.g. consent.no_response.stops_processing",
+    ),
+]
+Version = Annotated[str, Meta(pattern=r"^\d{4}\.\d+$", description="Year and sequence, e.g. 2026.1")]
+Name = Annotated[str, Meta(min_length=1)]
+
+
+class _Spec(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Base for file Structs: unknown keys are mistakes, values never change once loaded."""
+
+
+class Text(_Spec):
+    """A sentence in every language the product speaks."""
+
+    en: Annotated[str, Meta(min_length=1)]
+    nl: Annotated[str, Meta(min_length=1)]
+
+
+class Manifest(_Spec):
+    """manifest.yaml: names a ruleset version and says when it takes effect and what changed."""
+
+    ruleset: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_-]*$")]
+    version: Version
+    effective: Annotated[dt.date, Meta(description="First day (UTC) on which this version applies")]
+    summary: Name
+    changes: list[str] = []
+
+
+class ModuleScope(_Spec):
+    """Which CRM modules the administrator may put in scope (S3)."""
+
+    selectable: list[Name]
+    not_selectable: list[Name] = []
+    custom_modules_selectable: bool = True
+
+
+class PersonalFields(_Spec):
+    """Limits on marking fields personal (F1-F4)."""
+
+    limit: Annotated[int, Meta(ge=1)]
+    classifications: list[Name]
+    excluded_types: list[Name]
+    field_types: list[Name]
+    subform_fields_count: bool = True
+
+
+class Channels(_Spec):
+    """Channels over which marked data can leave, and the default restrictions (F5)."""
+
+    names: list[Name]
+    default_restrictions: dict[str, dict[str, bool]]
+
+
+class Basis(_Spec):
+    """One processing basis (P1) and how often it is reviewed (P5)."""
+
+    id: Name
+    article: Name
+    review_months: Annotated[int, Meta(ge=1)]
+    label: Text
+
+
+class WaitingPeriod(_Spec):
+    """Consent waiting period in days (C3): default and the range a controller may set."""
+
+    default_days: Annotated[int, Meta(ge=1)]
+    min_days: Annotated[int, Meta(ge=1)]
+    max_days: Annotated[int, Meta(ge=1)]
+
+
+class ConsentParameters(_Spec):
+    """Consent statuses (C2) and what happens while a record waits (C3, C4)."""
+
+    statuses: list[Name]
+    waiting_period: WaitingPeriod
+    process_while_waiting: bool = False
+
+
+class Deadlines(_Spec):
+    """Rights request deadlines (DS7)."""
+
+    response_months: Annotated[int, Meta(ge=1)]
+    max_extension_months: Annotated[int, Meta(ge=0)]
+    tell_extension_within_months: Annotated[int, Meta(ge=1)]
+
+
+class DoubleOptIn(_Spec):
+    """Double opt-in defaults (W3)."""
+
+    recommended: bool = True
+    token_lifetime_hours: Annotated[int, Meta(ge=1)] = 72
+    resend_interval_minutes: Annotated[int, Meta(ge=1)] = 10
+
+
+class Default(_Spec):
+    """What a question answers when no allow or deny rule matches."""
+
+    effect: Literal["allow", "deny"]
+    reason: Text
+
+
+class Parameters(_Spec):
+    """parameters.yaml: the numbers and lists of the GDPR that rules and the service use."""
+
+    modules: ModuleScope
+    personal_fields: PersonalFields
+    channels: Channels
+    bases: list[Basis]
+    consent: ConsentParameters
+    deadlines: Deadlines
+    defaults: dict[Question, Default]
+    double_opt_in: DoubleOptIn = DoubleOptIn()
+
+
+class Rule(_Spec):
+    """One rule: when its condition holds, it allows, denies, warns or exempts."""
+
+    id: RuleId
+    questions: Annotated[list[Question], Meta(min_length=1)]
+    when: Annotated[str, Meta(min_length=1, description="Condition over named facts")]
+    effect: Effect
+    reason: Text
+    gdpr: Annotated[str, Meta(description="Article of the GDPR, e.g. Art. 6(1)(a)")]
+    behaviours: list[str] = []
+
+
+class RulesFile(_Spec):
+    """A file of rules."""
+
+    rules: list[Rule]
+
+
+class FieldExpectation(_Spec):
+    """What a test expects for one field of a field release."""
+
+    effect: Literal["allow", "deny"]
+    decided_by: str | None = None
+
+
+class Expectation(_Spec):
+    """What a rule test expects the decision to be."""
+
+    effect: Literal["allow", "deny"]
+    decided_by: str | None = None
+    matched: list[str] | None = None
+    warnings: list[str] | None = None
+    fields: dict[str, FieldExpectation | Literal["allow", "deny"]] | None = None
+
+
+class Case(_Spec):
+    """One rule test: given facts, expect a decision."""
+
+    name: Name
+    question: Question
+    at: dt.datetime
+    expect: Expectation
+    given: dict[str, Any] = {}
+
+
+class TestsFile(_Spec):
+    """A file of rule tests; `defaults` is merged under every case's `given`."""
+
+    cases: list[Case]
+    defaults: dict[str, Any] = {}
+
+
+FILE_KINDS: dict[str, type[Struct]] = {
+    "manifest": Manifest,
+    "parameters": Parameters,
+    "rules": RulesFile,
+    "tests": TestsFile,
+}
+
+
+def file_schema(kind: str) -> dict[str, Any]:
+    """Return the JSON Schema of one kind of rule file."""
+    schema: dict[str, Any] = msgspec.json.schema(FILE_KINDS[kind])
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
