@@ -29,12 +29,14 @@ from .errors import (
     Problem,
     RequestError,
     RuleFileError,
+    did_you_mean,
+    expected_one_of,
 )
 from .evaluator import evaluate
 from .facts import FACTS, FactSpec
 from .library import RulesetLibrary, find_versions, load_library
 from .loader import RuleFiles, load_rules
-from .model import FILE_KINDS, QUESTIONS, Parameters, file_schema
+from .model import FILE_KINDS, QUESTIONS, Lang, Parameters, Question, Rule, file_schema
 from .ruleset import Ruleset
 from .testing import TestReport, run_rule_tests
 
@@ -49,6 +51,7 @@ __all__ = [
     "Decision",
     "DecisionRequest",
     "FactSpec",
+    "Lang",
     "FieldDecision",
     "FieldFacts",
     "LawfulError",
@@ -56,9 +59,11 @@ __all__ = [
     "NotFoundError",
     "Parameters",
     "Problem",
+    "Question",
     "Reason",
     "RecordFacts",
     "RequestError",
+    "Rule",
     "RuleFileError",
     "RuleFiles",
     "Ruleset",
@@ -68,8 +73,10 @@ __all__ = [
     "Settings",
     "TestReport",
     "compile_ruleset",
+    "did_you_mean",
     "diff_rulesets",
     "evaluate",
+    "expected_one_of",
     "file_schema",
     "find_versions",
     "load_library",

@@ -93,11 +93,15 @@ def _check_conditions(files: RuleFiles, flat: dict[str, Any], problems: list[Pro
         except ExpressionSyntaxError as exc:
             problems.append(Problem("syntax", f"rule {rule.id}: {exc} (column {exc.column})", located.file, line))
             continue
+        failures: dict[tuple[str, str, int], list[str]] = {}
         for question in dict.fromkeys(rule.questions):
             try:
                 checked[question].append((located, checkers[question].check(tree)))
             except ConditionError as exc:
-                problems.append(Problem(exc.code, f"rule {rule.id} ({question}): {exc} (column {exc.column})", located.file, line))
+                failures.setdefault((exc.code, str(exc), exc.column), []).append(question)
+        # The same mistake seen by several questions is one problem.
+        for (code, message, column), questions in failures.items():
+            problems.append(Problem(code, f"rule {rule.id} ({', '.join(questions)}): {message} (column {column})", located.file, line))
         for match in _PLACEHOLDER.finditer(rule.reason.en + rule.reason.nl):
             if match.group(1)[len("params."):] not in flat:
                 problems.append(Problem("unknown_parameter", f"rule {rule.id}: reason names unknown parameter {match.group(1)!r}", located.file, located.line_of("reason")))
@@ -155,7 +159,7 @@ PASSES: tuple[tuple[str, Callable[[RuleFiles, list[Problem]], None]], ...] = (
 
 def compile_ruleset(files: RuleFiles) -> Ruleset:
     """Check and compile one ruleset version; raise RuleFileError listing every problem."""
-    problems: list[Problem] = []
+    problems: list[Problem] = list(files.problems)
     for _name, check in PASSES:
         check(files, problems)
     flat = flatten_parameters(files.parameters.item)

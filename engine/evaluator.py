@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .decision import Decision, DecisionRequest, FieldDecision, FieldFacts, Outcome, Reason
+from .decision import (
+    Decision,
+    DecisionRequest,
+    FieldDecision,
+    FieldFacts,
+    Outcome,
+    Reason,
+)
 from .errors import RequestError, expected_one_of
 from .ruleset import CACHE_LIMIT, QuestionPlan, Ruleset
 

@@ -44,6 +44,7 @@ class RuleFiles:
     tests: tuple[Located[Case], ...]
     lifecycles: tuple[Source, ...]
     digest: str
+    problems: tuple[Problem, ...] = ()
 
 
 def display_path(path: Path) -> str:
@@ -62,7 +63,11 @@ def digest_of(root: Path) -> str:
 
 
 def load_rules(root: Path | str) -> RuleFiles:
-    """Read and check a version directory; raise RuleFileError listing every problem."""
+    """Read a version directory and check it against the file format.
+
+    Raises RuleFileError when the manifest or parameters cannot be read; other problems are
+    kept in `problems` so that compiling can add its own and report all of them at once.
+    """
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
@@ -84,9 +89,9 @@ def load_rules(root: Path | str) -> RuleFiles:
             lifecycles.append(source)
     if not rules and not problems:
         problems.append(Problem("no_rules", "expected at least one rules file (*.yaml with a 'rules' list), found none", display_path(root)))
-    if problems or manifest is None or parameters is None:
+    if manifest is None or parameters is None:
         raise RuleFileError(problems, display_path(root))
-    return RuleFiles(root, manifest, parameters, tuple(rules), tuple(tests), tuple(lifecycles), digest_of(root))
+    return RuleFiles(root, manifest, parameters, tuple(rules), tuple(tests), tuple(lifecycles), digest_of(root), tuple(problems))
 
 
 def _load_one(path: Path, kind: type[T], problems: list[Problem]) -> Located[T] | None:

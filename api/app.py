@@ -1,0 +1,73 @@
+"""The composition root: wire the store, the rules and the services into a litestar app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from litestar import Litestar, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from .config import Config
+from .decisions import DecisionService
+from .http.decisions import decision_router
+from .http.records import module_router, record_router
+from .http.rulesets import ruleset_router
+from .problems import EXCEPTION_HANDLERS
+from .rules_host import RulesHost
+from .storage import Store
+
+log = logging.getLogger("lawful")
+
+
+class Services:
+    """Everything the handlers use, built once per process."""
+
+    def __init__(self, config: Config, store: Store | None = None, rules: RulesHost | None = None) -> None:
+        self.config = config
+        self.store = store or Store.open(config.database_url)
+        self.rules = rules or RulesHost(config.rules_path)
+        self.decisions = DecisionService(self.store, self.rules)
+
+
+def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
+    """Build the app; rule files are watched and reloaded, keeping the last good ones on error."""
+    config = config or Config.from_env()
+    services = services or Services(config)
+
+    @get("/healthz", sync_to_thread=False, include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok", "ruleset": services.rules.library.name}
+
+    @contextlib.asynccontextmanager
+    async def watch_rules(_app: Litestar) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(config.reload_interval)
+                await asyncio.to_thread(services.rules.reload_if_changed)
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    app = Litestar(
+        route_handlers=[
+            health,
+            decision_router(services.decisions),
+            ruleset_router(services.rules, services.store),
+            record_router(services.store),
+            module_router(services.store, services.rules),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[watch_rules],
+        openapi_config=OpenAPIConfig(title="lawful", version="0.1.0", path="/schema",
+                                     description="GDPR compliance decisions for CRM data.",
+                                     render_plugins=[SwaggerRenderPlugin()]),
+    )
+    app.state.services = services
+    return app

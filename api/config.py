@@ -1,0 +1,31 @@
+"""Where the server finds its database and rules, from the environment or the command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+DEFAULT_DATABASE = "sqlite:///var/lawful.db"
+DEFAULT_RULES = "rules/gdpr"
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    """Server settings that are not compliance settings."""
+
+    database_url: str = DEFAULT_DATABASE
+    rules_path: Path = Path(DEFAULT_RULES)
+    var_dir: Path = Path("var")
+    reload_interval: float = 2.0
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Config":
+        """Read LAWFUL_DATABASE_URL, LAWFUL_RULES and LAWFUL_VAR; keyword arguments win."""
+        values: dict[str, object] = {
+            "database_url": os.environ.get("LAWFUL_DATABASE_URL", DEFAULT_DATABASE),
+            "rules_path": Path(os.environ.get("LAWFUL_RULES", DEFAULT_RULES)),
+            "var_dir": Path(os.environ.get("LAWFUL_VAR", "var")),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

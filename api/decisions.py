@@ -1,0 +1,170 @@
+"""Answer decision queries: fill in facts from the store, then ask the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from engine import (
+    ConsentFacts,
+    Decision,
+    DecisionRequest,
+    FieldFacts,
+    Lang,
+    LawfulError,
+    ModuleFacts,
+    Question,
+    RecordFacts,
+    RequestError,
+    Settings,
+    did_you_mean,
+    evaluate,
+)
+
+from .rules_host import RulesHost
+from .storage import ControllerSettings, ModuleLayout, Snapshot, Store, StoredRecord
+
+AwareDatetime = Annotated[dt.datetime, Meta(tz=True)]
+
+
+class DecisionQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A question about a stored record (`record_id`) or about facts given inline (`module` + `record`)."""
+
+    question: Question
+    at: AwareDatetime | None = None
+    record_id: str | None = None
+    module: str | None = None
+    record: RecordFacts | None = None
+    channel: str | None = None
+    fields: list[str] | None = None
+    field: str | None = None
+    classification: str | None = None
+    ruleset_version: str | None = None
+    lang: Lang = "en"
+
+
+class BatchQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Many questions in one request."""
+
+    queries: Annotated[list[DecisionQuery], Meta(min_length=1, max_length=10_000)]
+
+
+class ItemError(msgspec.Struct, frozen=True):
+    """Why one query of a batch got no decision."""
+
+    index: int
+    code: str
+    message: str
+
+
+class BatchResult(msgspec.Struct, frozen=True):
+    """One decision or one error per query, in the order asked."""
+
+    decisions: list[Decision | None]
+    errors: list[ItemError]
+
+
+def engine_settings(settings: ControllerSettings) -> Settings:
+    """Return the part of the controller's settings the engine reads."""
+    return Settings(compliance_enabled=settings.compliance_enabled, modules=frozenset(settings.modules),
+                    channel_restrictions=settings.channel_restrictions)
+
+
+def module_facts(layout: ModuleLayout) -> ModuleFacts:
+    """Return a module's layout as engine facts."""
+    return ModuleFacts(name=layout.name, custom=layout.custom, fields=tuple(
+        FieldFacts(name=f.name, type=f.type, classification=f.classification, encrypted=f.encrypted, subform=f.subform)
+        for f in layout.fields))
+
+
+def record_facts(record: StoredRecord) -> RecordFacts:
+    """Return a stored record's state as engine facts."""
+    return RecordFacts(id=record.id, basis=record.basis, has_lia=record.lia_id is not None, restricted=record.restricted,
+                       awaiting_confirmation=record.awaiting_confirmation,
+                       consent=ConsentFacts(status=record.consent_status, deadline=record.consent_deadline))
+
+
+class DecisionService:
+    """Turn queries into engine requests and answer them."""
+
+    def __init__(self, store: Store, rules: RulesHost) -> None:
+        self.store, self.rules = store, rules
+        self._facts: dict[tuple[str, int], ModuleFacts] = {}
+        self._settings: tuple[int, Settings] | None = None
+
+    def decide(self, query: DecisionQuery) -> Decision:
+        """Answer one query."""
+        snapshot = self._snapshot(query)
+        request = self.request_for(query, snapshot)
+        pin = query.ruleset_version or snapshot.settings.pinned_version
+        return evaluate(self.rules.active(request.at, pin), request)
+
+    def decide_batch(self, batch: BatchQuery) -> BatchResult:
+        """Answer many queries; a query that fails is reported by index and the others still answered."""
+        decisions: list[Decision | None] = []
+        errors: list[ItemError] = []
+        for index, query in enumerate(batch.queries):
+            try:
+                decisions.append(self.decide(query))
+            except LawfulError as exc:
+                decisions.append(None)
+                errors.append(ItemError(index, exc.code, exc.message))
+        return BatchResult(decisions, errors)
+
+    def _snapshot(self, query: DecisionQuery) -> Snapshot:
+        if query.record_id is not None:
+            if query.record is not None or query.module is not None:
+                raise RequestError("request.ambiguous", "give either record_id, or module with record facts, not both - at $.record_id")
+            return self.store.snapshot(record_id=query.record_id)
+        if query.module is None:
+            raise RequestError("request.missing", "expected record_id (a stored record) or module (with facts given inline), found neither - at $.module")
+        return self.store.snapshot(module=query.module)
+
+    def request_for(self, query: DecisionQuery, snap: Snapshot) -> DecisionRequest:
+        """Build the engine request for a query from the snapshot and the query's own facts."""
+        module = self._module_facts(snap.layout)
+        record = record_facts(snap.record) if snap.record is not None else query.record
+        if record is None and query.question != "field_marking":
+            record = RecordFacts()
+        fields: tuple[FieldFacts, ...] = ()
+        field = None
+        if query.question == "field_release":
+            fields = _select(module, query.fields) if query.fields is not None else module.fields
+        if query.question == "field_marking":
+            field = _marking(module, query)
+        at = query.at or self.store.clock()
+        return DecisionRequest(question=query.question, at=at, module=module, settings=self._engine_settings(snap.settings),
+                               record=record, channel=query.channel, fields=fields, field=field, lang=query.lang)
+
+    def _module_facts(self, layout: ModuleLayout) -> ModuleFacts:
+        key = (layout.name, layout.layout_version)
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = self._facts[key] = module_facts(layout)
+        return facts
+
+    def _engine_settings(self, settings: ControllerSettings) -> Settings:
+        cached = self._settings
+        if cached is None or cached[0] != settings.version:
+            cached = self._settings = (settings.version, engine_settings(settings))
+        return cached[1]
+
+
+def _select(module: ModuleFacts, names: list[str]) -> tuple[FieldFacts, ...]:
+    by_name = {f.name: f for f in module.fields}
+    chosen = []
+    for index, name in enumerate(names):
+        if name not in by_name:
+            raise RequestError("request.unknown_field", f"module {module.name} has no field {name!r}{did_you_mean(name, by_name)} - at $.fields[{index}]")
+        chosen.append(by_name[name])
+    return tuple(chosen)
+
+
+def _marking(module: ModuleFacts, query: DecisionQuery) -> FieldFacts:
+    if query.field is None or query.classification is None:
+        raise RequestError("request.missing", "question 'field_marking' needs 'field' (a field name) and 'classification' (none, normal or sensitive) - at $.field")
+    current = _select(module, [query.field])[0]
+    return msgspec.structs.replace(current, classification=query.classification)

@@ -1,0 +1,1 @@
+"""HTTP handlers: decode, call a service, encode. No rule logic lives here."""

@@ -1,0 +1,64 @@
+"""Record and module endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Router, get, put
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from engine import RequestError
+
+from ..layouts import check_marking
+from ..rules_host import RulesHost
+from ..storage import ModuleLayout, Store, StoredRecord, TimelineEntry
+
+
+def record_router(store: Store) -> Router:
+    """Routes under /api/v1/records."""
+
+    @get("/", sync_to_thread=True, summary="List records, filtered by module, basis and consent status (P4)")
+    def list_records(
+        module: FromQuery[str | None] = None,
+        basis: FromQuery[str | None] = None,
+        consent_status: FromQuery[str | None] = None,
+        after: Annotated[str | None, QueryParameter(description="Return records whose id sorts after this one")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> list[StoredRecord]:
+        name = store.resolve_module(module) if module else None
+        return store.records(module=name, basis=basis, consent_status=consent_status, limit=limit, after=after)
+
+    @get("/{record_id:str}", sync_to_thread=False, summary="One record with its source (D1)")
+    def one_record(record_id: FromPath[str]) -> StoredRecord:
+        return store.record(record_id)
+
+    @get("/{record_id:str}/timeline", sync_to_thread=False, summary="A record's timeline, oldest first (A1)")
+    def timeline(record_id: FromPath[str]) -> list[TimelineEntry]:
+        store.record(record_id)
+        return store.timeline(record_id)
+
+    return Router("/api/v1/records", route_handlers=[list_records, one_record, timeline], tags=["records"])
+
+
+def module_router(store: Store, rules: RulesHost) -> Router:
+    """Routes under /api/v1/modules."""
+
+    @get("/", sync_to_thread=False, summary="List modules")
+    def list_modules() -> list[str]:
+        return store.module_names()
+
+    @get("/{name:str}", sync_to_thread=False, summary="One module's field layout and personal marking")
+    def one_module(name: FromPath[str]) -> ModuleLayout:
+        return store.module(name)
+
+    @put("/{name:str}", sync_to_thread=False, summary="Create or replace a module's field layout",
+         description="Personal marking in the layout is checked by the engine (F1-F4); a refused marking refuses the whole layout.")
+    def put_module(name: FromPath[str], data: JSONBody[ModuleLayout]) -> ModuleLayout:
+        if data.name != name:
+            raise RequestError("request.mismatch", f"the path names module {name!r} but the body names {data.name!r} - at $.name")
+        problems = check_marking(data, store.settings(), rules, store.clock())
+        if problems:
+            raise RequestError("layout.marking_refused", f"{len(problems)} personal marking(s) refused by the rules", problems)
+        return store.put_module(data, "api", keep_marking=False)
+
+    return Router("/api/v1/modules", route_handlers=[list_modules, one_module, put_module], tags=["modules"])

@@ -1,0 +1,241 @@
+"""Import CRM exports: UTF-8 with or without BOM, comma or semicolon, quoted line breaks."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable
+
+import msgspec
+
+from engine import RequestError, did_you_mean
+
+from .addresses import email_problem
+from .storage import FieldLayout, ModuleLayout, NewRecord, Store
+
+BATCH = 500
+ID_HEADERS = {"record id", "record_id", "id"}
+Progress = Callable[[int, int], None]
+
+
+class ImportProblem(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A row that was not imported, or a column that was ignored, and why."""
+
+    line: int
+    code: str
+    message: str
+    column: str | None = None
+    record_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.code}: {self.message}"
+
+
+class ImportReport(msgspec.Struct):
+    """What an import did."""
+
+    file: str
+    module: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    problems: list[ImportProblem] = []
+    warnings: list[str] = []
+
+
+def decode(data: bytes, name: str, encoding: str | None) -> str:
+    """Decode a file: UTF-8 (a BOM is dropped) unless told otherwise; name the first bad line."""
+    chosen = encoding or "utf-8-sig"
+    try:
+        codecs.lookup(chosen)
+    except LookupError:
+        raise RequestError("import.unknown_encoding", f"unknown encoding {chosen!r}: expected a name such as utf-8, latin-1, cp1252") from None
+    try:
+        return data.decode(chosen)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = "; if the file uses another encoding, name it with --encoding (for example --encoding latin-1)" if encoding is None else ""
+        raise RequestError("import.encoding", f"{name}:{line}: not valid {chosen}: byte 0x{data[exc.start]:02x} at column {column}{hint}") from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter of a CSV export from its header line: `;`, `,` or a tab."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def _key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def map_columns(header: list[str], layout: ModuleLayout) -> tuple[int | None, dict[int, FieldLayout], list[str]]:
+    """Map header cells to fields by label or api name; return the id column, the map and warnings."""
+    by_key: dict[str, FieldLayout] = {}
+    for f in sorted(layout.fields, key=lambda f: f.subform is not None):
+        by_key.setdefault(_key(f.label), f)
+        by_key.setdefault(_key(f.name), f)
+    id_column, mapped, warnings, seen = None, {}, [], set()
+    for index, cell in enumerate(header):
+        key = _key(cell)
+        if key in ID_HEADERS and id_column is None:
+            id_column = index
+        elif key in by_key and by_key[key].name not in seen:
+            mapped[index] = by_key[key]
+            seen.add(by_key[key].name)
+        elif key in by_key:
+            warnings.append(f"column {index + 1} {cell!r} repeats field {by_key[key].name}; its values are not imported")
+        else:
+            hint = did_you_mean(cell, [f.label for f in layout.fields])
+            warnings.append(f"column {index + 1} {cell!r} matches no field of {layout.name}; its values are not imported{hint}")
+    return id_column, mapped, warnings
+
+
+_DATE = (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), re.compile(r"^(\d{2})[-/.](\d{2})[-/.](\d{4})$"))
+_TIME = re.compile(r"^(?P<date>\S+)[ T](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?$")
+
+
+def _date(text: str) -> str:
+    iso, european = _DATE
+    if m := iso.match(text):
+        y, mo, d = m.groups()
+    elif m := european.match(text):
+        d, mo, y = m.groups()
+    else:
+        raise ValueError("expected a date as YYYY-MM-DD or DD-MM-YYYY")
+    return dt.date(int(y), int(mo), int(d)).isoformat()
+
+
+def _datetime(text: str) -> str:
+    m = _TIME.match(text)
+    if not m:
+        raise ValueError("expected a date and time as YYYY-MM-DD HH:MM:SS or DD-MM-YYYY HH:MM")
+    day = dt.date.fromisoformat(_date(m["date"]))
+    return dt.datetime.combine(day, dt.time(int(m["h"]), int(m["m"]), int(m["s"] or 0))).isoformat()
+
+
+def _boolean(text: str) -> bool:
+    folded = text.casefold()
+    if folded in ("true", "yes", "1", "ja", "waar"):
+        return True
+    if folded in ("false", "no", "0", "nee", "onwaar"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _email(text: str) -> str:
+    problem = email_problem(text)
+    if problem:
+        raise ValueError(f"not an email address: it {problem}")
+    return text
+
+
+def _number(text: str) -> float:
+    cleaned = text.replace(" ", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    return float(cleaned)
+
+
+_COERCE: dict[str, Callable[[str], Any]] = {
+    "integer": int, "bigint": int, "double": _number, "currency": _number, "boolean": _boolean,
+    "date": _date, "datetime": _datetime, "email": _email,
+    "multiselectpicklist": lambda text: [part.strip() for part in text.split(";") if part.strip()],
+}
+
+
+def clean(raw: str) -> str:
+    """Trim spaces, tabs and no-break spaces, and compose accents (NFC); keep everything else."""
+    return unicodedata.normalize("NFC", raw).strip()
+
+
+def convert_row(cells: list[str], mapped: dict[int, FieldLayout]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Turn one row's cells into typed field values; return them and (field, problem) pairs."""
+    data: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for index, field in mapped.items():
+        text = clean(cells[index])
+        if not text:
+            if field.required:
+                problems.append((field.name, f"required field {field.label!r} ({field.name}) is empty"))
+            continue
+        try:
+            data[field.name] = _COERCE.get(field.type, str)(text)
+        except ValueError as exc:
+            problems.append((field.name, f"{field.label!r} ({field.name}): {text[:60]!r} is {exc}" if "expected" in str(exc) else f"{field.label!r} ({field.name}): {exc}"))
+    return data, problems
+
+
+def content_hash(module: str, data: dict[str, Any]) -> str:
+    """Return a digest of a record's content, the same for the same values in any order."""
+    return hashlib.sha256(module.encode() + b"\0" + msgspec.json.encode(data, order="sorted")).hexdigest()
+
+
+def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = None, actor: str = "cli",
+               progress: Progress | None = None) -> ImportReport:
+    """Import one CRM export into `module`; bad rows are reported by line, the rest is imported."""
+    layout = store.module(module)
+    data = path.read_bytes()
+    text = decode(data, path.name, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    header = next(reader, None)
+    if not header:
+        raise RequestError("import.empty", f"{path.name}: expected a header line with field labels, found an empty file")
+    id_column, mapped, warnings = map_columns(header, layout)
+    if not mapped:
+        raise RequestError("import.no_columns", f"{path.name}: no column of the header matches a field of {layout.name}; expected labels such as {', '.join(repr(f.label) for f in layout.fields[:4])}")
+    report = ImportReport(file=path.name, module=layout.name, warnings=warnings)
+    rows, lines = _read_rows(reader, header, id_column, mapped, layout, report)
+    import_id = store.start_import(layout.name, path.name, "sha256:" + hashlib.sha256(data).hexdigest(), actor)
+    source = {"kind": "import", "file": path.name, "import_id": import_id, "by": actor}
+    for start in range(0, len(rows), BATCH):
+        result = store.upsert_records(layout.name, rows[start:start + BATCH], source, actor)
+        report.created += len(result.created)
+        report.updated += len(result.updated)
+        report.unchanged += len(result.unchanged)
+        for record_id, why in result.refused.items():
+            report.problems.append(ImportProblem(lines[record_id], "conflict", why, record_id=record_id))
+        if progress:
+            progress(min(start + BATCH, len(rows)), len(rows))
+    report.failed = report.rows - report.created - report.updated - report.unchanged
+    report.problems.sort(key=lambda p: p.line)
+    counts = {k: getattr(report, k) for k in ("rows", "created", "updated", "unchanged", "failed")}
+    store.finish_import(import_id, counts, [msgspec.to_builtins(p) for p in report.problems])
+    return report
+
+
+def _read_rows(reader: Any, header: list[str], id_column: int | None, mapped: dict[int, FieldLayout],
+               layout: ModuleLayout, report: ImportReport) -> tuple[list[NewRecord], dict[str, int]]:
+    rows: list[NewRecord] = []
+    lines: dict[str, int] = {}
+    last_line = reader.line_num
+    for cells in reader:
+        line, last_line = last_line + 1, reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        report.rows += 1
+        if len(cells) != len(header):
+            report.problems.append(ImportProblem(line, "columns", f"expected {len(header)} values as in the header, found {len(cells)}"))
+            continue
+        given_id = clean(cells[id_column]) if id_column is not None else ""
+        data, problems = convert_row(cells, mapped)
+        if problems:
+            report.problems.extend(ImportProblem(line, "invalid_value", why, column, given_id or None) for column, why in problems)
+            continue
+        record_id = given_id or "h" + content_hash(layout.name, data)[:31]
+        if record_id in lines:
+            report.problems.append(ImportProblem(line, "duplicate_id", f"record id {record_id} already appears on line {lines[record_id]}", record_id=record_id))
+            continue
+        lines[record_id] = line
+        unique = {f.name: str(data[f.name]) for f in layout.fields if f.unique and f.name in data}
+        rows.append(NewRecord(record_id, data, content_hash(layout.name, data), unique))
+    return rows, lines

@@ -1,0 +1,86 @@
+"""Turn errors into problem JSON (RFC 9457): the one place that maps error codes to HTTP statuses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from engine import LawfulError, Problem
+
+log = logging.getLogger("lawful.api")
+MEDIA_TYPE = "application/problem+json"
+STATUS_BY_FAMILY = {
+    "request": 400,
+    "authentication": 401,
+    "access": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "rules": 422,
+    "error": 500,
+}
+_TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+           409: "Conflict", 413: "Request too large", 415: "Unsupported media type", 422: "Invalid rule files",
+           429: "Too many requests", 500: "Internal error", 503: "Unavailable"}
+
+
+class ProblemBody(msgspec.Struct, omit_defaults=True):
+    """A problem document: a stable code, a title, the HTTP status and what went wrong."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    instance: str | None = None
+    problems: list[Problem] | None = None
+
+
+def problem_response(status: int, code: str, detail: str, path: str | None = None,
+                     problems: list[Problem] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+    """Build a problem response."""
+    body = ProblemBody(type=f"urn:lawful:problem:{code}", title=_TITLES.get(status, "Error"), status=status,
+                       code=code, detail=detail, instance=path, problems=problems)
+    return Response(msgspec.json.encode(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def status_of(error: LawfulError) -> int:
+    """Return the HTTP status for an error family."""
+    return STATUS_BY_FAMILY.get(error.family, 500)
+
+
+def on_lawful_error(request: Request[Any, Any, Any], exc: LawfulError) -> Response[Any]:
+    return problem_response(status_of(exc), exc.code, exc.message, request.url.path, list(exc.problems) or None)
+
+
+def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    details = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = item.get("key")
+            # litestar names the whole body "data"; msgspec's own paths are relative to it.
+            where = " - at $" if key in ("data", None, "") else f" - at $.{key}"
+            details.append(f"{str(item.get('message', '')).replace('`', chr(39))}{where}")
+    detail = "; ".join(details) or exc.detail
+    return problem_response(400, "request.invalid", detail, request.url.path)
+
+
+def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    code = {400: "request.invalid", 404: "route.not_found", 405: "route.method_not_allowed"}.get(exc.status_code, f"http.{exc.status_code}")
+    return problem_response(exc.status_code, code, exc.detail, request.url.path, headers=exc.headers)
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem_response(500, "internal", "the server met an unexpected error; it has been logged", request.url.path)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    LawfulError: on_lawful_error,
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected,
+}

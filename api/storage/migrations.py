@@ -1,0 +1,145 @@
+"""Schema migrations: numbered steps applied in order, so an upgrade keeps existing data.
+
+Each step uses alembic's operations, which write the right DDL for SQLite and PostgreSQL.
+A step is never edited once released; a change to the schema is a new step.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+
+from . import schema
+from .database import writing
+
+_VERSIONS = sa.Table(
+    "lawful_schema", sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("applied_at", schema.UtcDateTime, nullable=False),
+)
+
+
+def _initial(op: Operations) -> None:
+    op.create_table(
+        "settings",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("data", schema.JSON, nullable=False),
+        sa.Column("updated_at", schema.UtcDateTime, nullable=False),
+        sa.Column("updated_by", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "modules",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("label", sa.String(200), nullable=False),
+        sa.Column("custom", sa.Boolean, nullable=False),
+        sa.Column("person_related", sa.Boolean, nullable=False),
+        sa.Column("layout_version", sa.Integer, nullable=False),
+        sa.Column("updated_at", schema.UtcDateTime, nullable=False),
+        sa.Column("updated_by", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "fields",
+        sa.Column("module", sa.String(100), sa.ForeignKey("modules.name", ondelete="CASCADE"), primary_key=True),
+        sa.Column("name", sa.String(200), primary_key=True),
+        sa.Column("label", sa.String(200), nullable=False),
+        sa.Column("type", sa.String(40), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("required", sa.Boolean, nullable=False),
+        sa.Column("is_unique", sa.Boolean, nullable=False),
+        sa.Column("encrypted", sa.Boolean, nullable=False),
+        sa.Column("read_only", sa.Boolean, nullable=False),
+        sa.Column("subform", sa.String(100), nullable=True),
+        sa.Column("classification", sa.String(40), nullable=False),
+    )
+    op.create_table(
+        "records",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("module", sa.String(100), sa.ForeignKey("modules.name"), nullable=False),
+        sa.Column("data", schema.JSON, nullable=False),
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("basis", sa.String(40), nullable=False),
+        sa.Column("lia_id", sa.Integer, nullable=True),
+        sa.Column("consent_status", sa.String(40), nullable=False),
+        sa.Column("consent_deadline", schema.UtcDateTime, nullable=True),
+        sa.Column("restricted", sa.Boolean, nullable=False),
+        sa.Column("awaiting_confirmation", sa.Boolean, nullable=False),
+        sa.Column("source", schema.JSON, nullable=False),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("updated_at", schema.UtcDateTime, nullable=False),
+    )
+    op.create_index("ix_records_module_basis", "records", ["module", "basis"])
+    op.create_index("ix_records_module_consent", "records", ["module", "consent_status"])
+    op.create_index("ix_records_consent_deadline", "records", ["consent_deadline"])
+    op.create_table(
+        "unique_values",
+        sa.Column("module", sa.String(100), primary_key=True),
+        sa.Column("field", sa.String(200), primary_key=True),
+        sa.Column("value", sa.String(500), primary_key=True),
+        sa.Column("record_id", sa.String(64), sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    )
+    op.create_index("ix_unique_values_record_id", "unique_values", ["record_id"])
+    op.create_table(
+        "timeline",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("record_id", sa.String(64), nullable=False),
+        sa.Column("at", schema.UtcDateTime, nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(60), nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("detail", schema.JSON, nullable=False),
+        sa.Column("rule_id", sa.String(200), nullable=True),
+        sa.Column("ruleset_version", sa.String(40), nullable=True),
+    )
+    op.create_index("ix_timeline_record_id", "timeline", ["record_id"])
+    op.create_table(
+        "imports",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("module", sa.String(100), nullable=False),
+        sa.Column("file_name", sa.String(500), nullable=False),
+        sa.Column("file_digest", sa.String(80), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("started_at", schema.UtcDateTime, nullable=False),
+        sa.Column("finished_at", schema.UtcDateTime, nullable=True),
+        sa.Column("counts", schema.JSON, nullable=False),
+        sa.Column("problems", schema.JSON, nullable=False),
+    )
+
+
+MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
+    (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
+)
+
+
+def _lock(connection: sa.Connection) -> None:
+    # Several servers may start at once on one PostgreSQL database; one migrates, the others wait.
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7364551)")
+
+
+def current_version(connection: sa.Connection) -> int:
+    """Return the newest migration applied, or 0 for an empty database."""
+    if not sa.inspect(connection).has_table(_VERSIONS.name):
+        return 0
+    return connection.execute(sa.select(sa.func.max(_VERSIONS.c.version))).scalar() or 0
+
+
+def migrate(engine: sa.Engine, now: Callable[[], object]) -> list[int]:
+    """Apply every migration not yet applied, each in its own transaction; return those applied."""
+    applied = []
+    with writing(engine) as connection:
+        _lock(connection)
+        _VERSIONS.create(connection, checkfirst=True)
+    for number, name, step in MIGRATIONS:
+        with writing(engine) as connection:
+            _lock(connection)
+            if current_version(connection) >= number:
+                continue
+            step(Operations(MigrationContext.configure(connection)))
+            connection.execute(_VERSIONS.insert().values(version=number, name=name, applied_at=now()))
+            applied.append(number)
+    return applied

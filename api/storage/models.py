@@ -1,0 +1,98 @@
+"""What the store keeps, as typed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from msgspec import Struct
+
+
+class FieldLayout(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One field of a CRM module; subform fields are named `Subform.Field`."""
+
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    unique: bool = False
+    encrypted: bool = False
+    read_only: bool = False
+    subform: str | None = None
+    classification: str = "none"
+
+
+class ModuleLayout(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A CRM module and its fields, in display order."""
+
+    name: str
+    label: str
+    custom: bool = False
+    person_related: bool = True
+    fields: tuple[FieldLayout, ...] = ()
+    layout_version: int = 0
+
+    def field(self, name: str) -> FieldLayout | None:
+        """Return the field with this api name, if any."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+class Dpo(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The data protection officer's contact details (R1)."""
+
+    name: str
+    email: str
+    phone: str | None = None
+    address: str | None = None
+
+
+class DataLocation(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where data is held and under which transfer mechanism (X2)."""
+
+    country: str
+    mechanism: str | None = None
+    notes: str | None = None
+
+
+class ControllerSettings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The controller's compliance settings (S1, S3, F5, C3, R1, X2)."""
+
+    compliance_enabled: bool = False
+    modules: tuple[str, ...] = ()
+    channel_restrictions: dict[str, dict[str, bool]] | None = None
+    waiting_period_days: int | None = None
+    pinned_version: str | None = None
+    dpo: Dpo | None = None
+    data_location: DataLocation | None = None
+    version: int = 0
+
+
+class StoredRecord(Struct, frozen=True, kw_only=True):
+    """One record: its data, its basis and consent state, and where it came from (D1)."""
+
+    id: str
+    module: str
+    data: dict[str, Any]
+    basis: str
+    lia_id: int | None
+    consent_status: str
+    consent_deadline: dt.datetime | None
+    restricted: bool
+    awaiting_confirmation: bool
+    source: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TimelineEntry(Struct, frozen=True, kw_only=True):
+    """One event on a record's timeline (A1)."""
+
+    id: int
+    record_id: str
+    at: dt.datetime
+    actor: str
+    kind: str
+    summary: str
+    detail: dict[str, Any]
+    rule_id: str | None = None
+    ruleset_version: str | None = None

@@ -1,0 +1,124 @@
+"""The database tables as they are after the newest migration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData()
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """An instant: stored in UTC, read back with its UTC offset, naive values refused."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("an instant needs a UTC offset, found a naive datetime")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+settings = sa.Table(
+    "settings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+)
+
+modules = sa.Table(
+    "modules", metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("custom", sa.Boolean, nullable=False),
+    sa.Column("person_related", sa.Boolean, nullable=False),
+    sa.Column("layout_version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+)
+
+fields = sa.Table(
+    "fields", metadata,
+    sa.Column("module", sa.String(100), sa.ForeignKey("modules.name", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("required", sa.Boolean, nullable=False),
+    sa.Column("is_unique", sa.Boolean, nullable=False),
+    sa.Column("encrypted", sa.Boolean, nullable=False),
+    sa.Column("read_only", sa.Boolean, nullable=False),
+    sa.Column("subform", sa.String(100), nullable=True),
+    sa.Column("classification", sa.String(40), nullable=False),
+)
+
+records = sa.Table(
+    "records", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("module", sa.String(100), sa.ForeignKey("modules.name"), nullable=False),
+    sa.Column("data", JSON, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("basis", sa.String(40), nullable=False),
+    sa.Column("lia_id", sa.Integer, nullable=True),
+    sa.Column("consent_status", sa.String(40), nullable=False),
+    sa.Column("consent_deadline", UtcDateTime, nullable=True),
+    sa.Column("restricted", sa.Boolean, nullable=False),
+    sa.Column("awaiting_confirmation", sa.Boolean, nullable=False),
+    sa.Column("source", JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_records_module_basis", "module", "basis"),
+    sa.Index("ix_records_module_consent", "module", "consent_status"),
+    sa.Index("ix_records_consent_deadline", "consent_deadline"),
+)
+
+unique_values = sa.Table(
+    "unique_values", metadata,
+    sa.Column("module", sa.String(100), primary_key=True),
+    sa.Column("field", sa.String(200), primary_key=True),
+    sa.Column("value", sa.String(500), primary_key=True),
+    sa.Column("record_id", sa.String(64), sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+timeline = sa.Table(
+    "timeline", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", sa.String(64), nullable=False, index=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(60), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("detail", JSON, nullable=False),
+    sa.Column("rule_id", sa.String(200), nullable=True),
+    sa.Column("ruleset_version", sa.String(40), nullable=True),
+)
+
+imports = sa.Table(
+    "imports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("module", sa.String(100), nullable=False),
+    sa.Column("file_name", sa.String(500), nullable=False),
+    sa.Column("file_digest", sa.String(80), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+    sa.Column("counts", JSON, nullable=False),
+    sa.Column("problems", JSON, nullable=False),
+)

@@ -1,0 +1,320 @@
+"""The one place that reads and writes the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any, Callable, Iterable, Sequence
+
+import msgspec
+import sqlalchemy as sa
+
+from engine import ConflictError, NotFoundError, expected_one_of
+
+from . import schema as t
+from .database import create_database, reading, writing
+from .migrations import migrate
+from .models import (
+    ControllerSettings,
+    FieldLayout,
+    ModuleLayout,
+    StoredRecord,
+    TimelineEntry,
+)
+
+Clock = Callable[[], dt.datetime]
+SYSTEM = "system"
+
+
+def utc_now() -> dt.datetime:
+    """Return the current instant in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class NewRecord(msgspec.Struct, frozen=True):
+    """A record to create or update, with the values that must be unique in its module."""
+
+    id: str
+    data: dict[str, Any]
+    content_hash: str
+    unique: dict[str, str] = {}
+
+
+class UpsertResult(msgspec.Struct):
+    """What an upsert did, row by row: created, updated, unchanged, or refused with a reason."""
+
+    created: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    refused: dict[str, str] = {}
+
+
+class Snapshot(msgspec.Struct, frozen=True):
+    """What one decision reads from the store: settings, the module's layout, the record."""
+
+    settings: ControllerSettings
+    layout: ModuleLayout
+    record: StoredRecord | None
+
+
+class Store:
+    """Typed access to settings, modules, records and timelines."""
+
+    def __init__(self, engine: sa.Engine, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._settings: ControllerSettings | None = None
+        self._layouts: dict[str, ModuleLayout] = {}
+
+    @classmethod
+    def open(cls, url: str, clock: Clock = utc_now) -> "Store":
+        """Open (and create or upgrade) the database at `url`."""
+        engine = create_database(url)
+        migrate(engine, clock)
+        return cls(engine, clock)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # Settings -----------------------------------------------------------------------------
+
+    def settings(self) -> ControllerSettings:
+        """Return the current settings; a change made by any server is seen at once."""
+        with reading(self.engine) as c:
+            version = c.execute(sa.select(t.settings.c.version).where(t.settings.c.id == 1)).scalar() or 0
+            cached = self._settings
+            if cached is not None and cached.version == version:
+                return cached
+            row = c.execute(sa.select(t.settings.c.data).where(t.settings.c.id == 1)).scalar()
+        current = msgspec.convert({**(row or {}), "version": version}, ControllerSettings)
+        self._settings = current
+        return current
+
+    def save_settings(self, new: ControllerSettings, actor: str) -> ControllerSettings:
+        """Store new settings, refusing a change based on settings someone else changed since."""
+        data = msgspec.to_builtins(msgspec.structs.replace(new, version=0))
+        data.pop("version", None)
+        with writing(self.engine) as c:
+            version = c.execute(sa.select(t.settings.c.version).where(t.settings.c.id == 1)).scalar()
+            if version is None:
+                c.execute(t.settings.insert().values(id=1, version=1, data=data, updated_at=self.clock(), updated_by=actor))
+            else:
+                if new.version and new.version != version:
+                    raise ConflictError("settings.changed", f"settings were changed by someone else (version {version}, yours {new.version}); reload and try again")
+                c.execute(t.settings.update().where(t.settings.c.id == 1).values(version=version + 1, data=data, updated_at=self.clock(), updated_by=actor))
+        self._settings = None
+        return self.settings()
+
+    # Modules ------------------------------------------------------------------------------
+
+    def module_names(self) -> list[str]:
+        """Return the api names of every module, sorted."""
+        with reading(self.engine) as c:
+            return list(c.execute(sa.select(t.modules.c.name).order_by(t.modules.c.name)).scalars())
+
+    def resolve_module(self, name: str) -> str:
+        """Return the stored api name for `name`, compared without regard to case."""
+        names = self.module_names()
+        for known in names:
+            if known.casefold() == name.strip().casefold():
+                return known
+        raise NotFoundError("module.unknown", expected_one_of("module", name, names) if names else f"unknown module {name!r}: no modules are defined yet")
+
+    def module(self, name: str) -> ModuleLayout:
+        """Return a module's layout, read again whenever it changed."""
+        name = self.resolve_module(name)
+        with reading(self.engine) as c:
+            version = c.execute(sa.select(t.modules.c.layout_version).where(t.modules.c.name == name)).scalar_one()
+            cached = self._layouts.get(name)
+            if cached is not None and cached.layout_version == version:
+                return cached
+            layout = self._read_layout(c, name)
+        self._layouts[name] = layout
+        return layout
+
+    def _read_layout(self, c: sa.Connection, name: str) -> ModuleLayout:
+        row = c.execute(sa.select(t.modules).where(t.modules.c.name == name)).one()
+        rows = c.execute(sa.select(t.fields).where(t.fields.c.module == name).order_by(t.fields.c.position)).all()
+        fields = tuple(
+            FieldLayout(name=f.name, label=f.label, type=f.type, required=f.required, unique=f.is_unique,
+                        encrypted=f.encrypted, read_only=f.read_only, subform=f.subform, classification=f.classification)
+            for f in rows
+        )
+        return ModuleLayout(name=row.name, label=row.label, custom=row.custom, person_related=row.person_related,
+                            fields=fields, layout_version=row.layout_version)
+
+    def put_module(self, layout: ModuleLayout, actor: str, keep_marking: bool = True) -> ModuleLayout:
+        """Create or replace a module's layout; fields that stay keep their personal marking."""
+        with writing(self.engine) as c:
+            existing = c.execute(sa.select(t.modules.c.layout_version).where(t.modules.c.name == layout.name)).scalar()
+            marks: dict[str, str] = {}
+            if existing is not None and keep_marking:
+                marks = dict(c.execute(sa.select(t.fields.c.name, t.fields.c.classification).where(t.fields.c.module == layout.name)).all())
+            values = dict(label=layout.label, custom=layout.custom, person_related=layout.person_related,
+                          updated_at=self.clock(), updated_by=actor)
+            if existing is None:
+                c.execute(t.modules.insert().values(name=layout.name, layout_version=1, **values))
+            else:
+                c.execute(t.modules.update().where(t.modules.c.name == layout.name).values(layout_version=existing + 1, **values))
+                c.execute(t.fields.delete().where(t.fields.c.module == layout.name))
+            if layout.fields:
+                c.execute(t.fields.insert(), [
+                    dict(module=layout.name, name=f.name, label=f.label, type=f.type, position=i, required=f.required,
+                         is_unique=f.unique, encrypted=f.encrypted, read_only=f.read_only, subform=f.subform,
+                         classification=marks.get(f.name, f.classification) if f.classification == "none" else f.classification)
+                    for i, f in enumerate(layout.fields)
+                ])
+        return self.module(layout.name)
+
+    # Decisions ----------------------------------------------------------------------------
+
+    def snapshot(self, *, record_id: str | None = None, module: str | None = None) -> "Snapshot":
+        """Read what a decision needs in one query; settings and layouts come from memory while unchanged."""
+        with reading(self.engine) as c:
+            if record_id is not None:
+                query = (sa.select(t.records, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
+                         .join(t.modules, t.modules.c.name == t.records.c.module)
+                         .outerjoin(t.settings, t.settings.c.id == 1)
+                         .where(t.records.c.id == record_id))
+                row = c.execute(query).one_or_none()
+                if row is None:
+                    raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
+                name = row.module
+            else:
+                name = self.resolve_module(module or "")
+                query = (sa.select(t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
+                         .outerjoin(t.settings, t.settings.c.id == 1).where(t.modules.c.name == name))
+                row = c.execute(query).one()
+        settings = self._settings
+        if settings is None or settings.version != (row.settings_version or 0):
+            settings = self.settings()
+        layout = self._layouts.get(name)
+        if layout is None or layout.layout_version != row.layout_version:
+            layout = self.module(name)
+        record = None
+        if record_id is not None:
+            values = {k: v for k, v in row._asdict().items() if k in StoredRecord.__struct_fields__}
+            record = StoredRecord(**values)
+        return Snapshot(settings, layout, record)
+
+    # Records ------------------------------------------------------------------------------
+
+    def record(self, record_id: str) -> StoredRecord:
+        """Return one record by id."""
+        with reading(self.engine) as c:
+            row = c.execute(sa.select(t.records).where(t.records.c.id == record_id)).one_or_none()
+        if row is None:
+            raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
+        return _record(row)
+
+    def records(self, module: str | None = None, basis: str | None = None, consent_status: str | None = None,
+                limit: int = 100, after: str | None = None) -> list[StoredRecord]:
+        """List records by id, filtered by module, basis and consent status (P4)."""
+        query = sa.select(t.records).order_by(t.records.c.id).limit(limit)
+        for column, value in ((t.records.c.module, module), (t.records.c.basis, basis), (t.records.c.consent_status, consent_status)):
+            if value is not None:
+                query = query.where(column == value)
+        if after is not None:
+            query = query.where(t.records.c.id > after)
+        with reading(self.engine) as c:
+            return [_record(row) for row in c.execute(query)]
+
+    def count_records(self, module: str | None = None) -> int:
+        """Count records, in one module or in all."""
+        query = sa.select(sa.func.count()).select_from(t.records)
+        if module is not None:
+            query = query.where(t.records.c.module == module)
+        with reading(self.engine) as c:
+            return int(c.execute(query).scalar_one())
+
+    def upsert_records(self, module: str, rows: Sequence[NewRecord], source: dict[str, Any], actor: str) -> UpsertResult:
+        """Create new records and update changed ones in one transaction; identical rows change nothing."""
+        result = UpsertResult()
+        now = self.clock()
+        with writing(self.engine) as c:
+            ids = [r.id for r in rows]
+            known = {row.id: row for row in c.execute(sa.select(t.records.c.id, t.records.c.module, t.records.c.content_hash).where(t.records.c.id.in_(ids)))}
+            taken = self._taken_unique(c, module, rows)
+            events = []
+            for row in rows:
+                clash = next((f"{field} {value!r} is already used by record {owner}" for field, value in row.unique.items()
+                              if (owner := taken.get((field, value.casefold()))) not in (None, row.id)), None)
+                old = known.get(row.id)
+                if old is not None and old.module != module:
+                    result.refused[row.id] = f"record id {row.id} already belongs to module {old.module}"
+                elif clash:
+                    result.refused[row.id] = clash
+                elif old is not None and old.content_hash == row.content_hash:
+                    result.unchanged.append(row.id)
+                else:
+                    self._write_record(c, module, row, old is None, source, now)
+                    (result.created if old is None else result.updated).append(row.id)
+                    events.append(dict(record_id=row.id, at=now, actor=actor, kind="record.created" if old is None else "record.updated",
+                                       summary=f"{'created' if old is None else 'updated'} from {source.get('kind')} {source.get('file') or ''}".strip(),
+                                       detail={"source": source}, rule_id=None, ruleset_version=None))
+                    for field, value in row.unique.items():
+                        taken[(field, value.casefold())] = row.id
+            if events:
+                c.execute(t.timeline.insert(), events)
+        return result
+
+    def _taken_unique(self, c: sa.Connection, module: str, rows: Sequence[NewRecord]) -> dict[tuple[str, str], str]:
+        wanted = {v.casefold() for r in rows for v in r.unique.values()}
+        if not wanted:
+            return {}
+        query = sa.select(t.unique_values).where(t.unique_values.c.module == module, t.unique_values.c.value.in_(wanted))
+        return {(u.field, u.value): u.record_id for u in c.execute(query)}
+
+    def _write_record(self, c: sa.Connection, module: str, row: NewRecord, new: bool, source: dict[str, Any], now: dt.datetime) -> None:
+        if new:
+            c.execute(t.records.insert().values(
+                id=row.id, module=module, data=row.data, content_hash=row.content_hash, basis="not_applicable", lia_id=None,
+                consent_status="not_requested", consent_deadline=None, restricted=False, awaiting_confirmation=False,
+                source=source, created_at=now, updated_at=now))
+        else:
+            c.execute(t.records.update().where(t.records.c.id == row.id).values(data=row.data, content_hash=row.content_hash, updated_at=now))
+            c.execute(t.unique_values.delete().where(t.unique_values.c.record_id == row.id))
+        if row.unique:
+            c.execute(t.unique_values.insert(), [dict(module=module, field=f, value=v.casefold(), record_id=row.id) for f, v in row.unique.items()])
+
+    def update_record_state(self, record_id: str, actor: str, summary: str, kind: str, **state: Any) -> StoredRecord:
+        """Change a record's basis, consent or restriction and put it on the timeline, together."""
+        allowed = {"basis", "lia_id", "consent_status", "consent_deadline", "restricted", "awaiting_confirmation"}
+        unknown = set(state) - allowed
+        if unknown:
+            raise ValueError(f"not record state: {sorted(unknown)}")
+        now = self.clock()
+        with writing(self.engine) as c:
+            changed = c.execute(t.records.update().where(t.records.c.id == record_id).values(updated_at=now, **state)).rowcount
+            if not changed:
+                raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
+            c.execute(t.timeline.insert().values(record_id=record_id, at=now, actor=actor, kind=kind, summary=summary,
+                                                 detail=msgspec.to_builtins(state), rule_id=None, ruleset_version=None))
+        return self.record(record_id)
+
+    # Timeline -----------------------------------------------------------------------------
+
+    def timeline(self, record_id: str) -> list[TimelineEntry]:
+        """Return a record's timeline, oldest first."""
+        with reading(self.engine) as c:
+            rows = c.execute(sa.select(t.timeline).where(t.timeline.c.record_id == record_id).order_by(t.timeline.c.id)).all()
+        return [TimelineEntry(**row._asdict()) for row in rows]
+
+    # Imports ------------------------------------------------------------------------------
+
+    def start_import(self, module: str, file_name: str, digest: str, actor: str) -> int:
+        """Record that an import began; return its id."""
+        with writing(self.engine) as c:
+            return int(c.execute(t.imports.insert().values(module=module, file_name=file_name, file_digest=digest, actor=actor,
+                                                           started_at=self.clock(), counts={}, problems=[])).inserted_primary_key[0])
+
+    def finish_import(self, import_id: int, counts: dict[str, int], problems: Iterable[dict[str, Any]]) -> None:
+        """Record how an import ended."""
+        with writing(self.engine) as c:
+            c.execute(t.imports.update().where(t.imports.c.id == import_id).values(finished_at=self.clock(), counts=counts, problems=list(problems)))
+
+
+def _record(row: sa.Row[Any]) -> StoredRecord:
+    return StoredRecord(**{k: v for k, v in row._asdict().items() if k != "content_hash"})

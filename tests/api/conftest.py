@@ -1,0 +1,30 @@
+"""Fixtures for service tests: a store with the demo layouts, an app on it."""
+
+
+import pytest
+from litestar.testing import TestClient
+
+from api.app import Services, create_app
+from api.config import Config
+from api.demo.layouts import demo_layouts
+from api.storage import ControllerSettings
+from tests.conftest import RULES
+
+
+@pytest.fixture
+def layouts_store(store):
+    for layout in demo_layouts():
+        store.put_module(layout, "test")
+    return store
+
+
+@pytest.fixture
+def services(layouts_store, rules_host, tmp_path):
+    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts")), "test")
+    return Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=layouts_store, rules=rules_host)
+
+
+@pytest.fixture
+def client(services):
+    with TestClient(create_app(services.config, services)) as test_client:
+        yield test_client

@@ -1,0 +1,81 @@
+"""The `lawful` command, run in-process."""
+
+import json
+
+import pytest
+
+from api.cli import main
+from tests.conftest import DATA, RULES
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_passes_on_the_shipped_rules(capsys):
+    code, out, _ = run(capsys, "check", str(RULES))
+    assert code == 0 and "ok, gdpr 2026.1" in out and "ok, gdpr 2026.2" in out
+    assert "note: rule consent.waiting.processing_continues can never match" in out
+
+
+def test_test_reports_counts_and_coverage(capsys):
+    code, out, _ = run(capsys, "test", str(RULES), "--strict")
+    assert code == 0
+    assert "gdpr 2026.1: 37 passed, 0 failed; 0 of 28 rules not exercised by any test" in out
+    assert out.strip().splitlines()[-1] == "75 passed, 0 failed"
+
+
+def test_diff_lists_rules_and_parameters(capsys):
+    code, out, _ = run(capsys, "diff", "2026.1", "2026.2", "--rules", str(RULES))
+    assert code == 0
+    assert out.splitlines() == [
+        "gdpr@2026.1 -> gdpr@2026.2",
+        "+ rule release.sensitive.third_party.never",
+        "~ parameter bases.legitimate_interests.review_months: 24 -> 12",
+        "~ parameter consent.waiting_period.default_days: 30 -> 21",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["manifest", "parameters", "rules", "tests"])
+def test_schema_is_json_schema(capsys, kind):
+    code, out, _ = run(capsys, "schema", kind)
+    schema = json.loads(out)
+    assert code == 0 and schema["$schema"].endswith("2020-12/schema")
+
+
+def test_decide_reads_a_request(tmp_path, capsys):
+    request = tmp_path / "req.json"
+    request.write_text(json.dumps({"question": "processing", "at": "2026-03-01T00:00:00Z", "module": {"name": "Leads"},
+                                   "settings": {"compliance_enabled": True, "modules": ["Leads"]}, "record": {"basis": "public_task"}}))
+    code, out, _ = run(capsys, "decide", str(request), "--rules", str(RULES))
+    assert code == 0 and json.loads(out)["decided_by"] == "basis.public_task.allows"
+    request.write_text('{"question": "processing", "at": "2026-03-01T00:00:00Z"}')
+    code, _, err = run(capsys, "decide", str(request), "--rules", str(RULES))
+    assert code == 2 and "Object missing required field `module`" in err
+
+
+def test_import_and_modules(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LAWFUL_VAR", str(tmp_path / "var"))
+    code, out, _ = run(capsys, "demo", "--people", "10")
+    assert code == 0 and "demo: Leads: 10 records" in out
+    code, out, err = run(capsys, "import", str(DATA / "contacts_latin1.csv"), "--module", "contacts")
+    assert code == 2 and "error: import.encoding: contacts_latin1.csv:" in err and "--encoding latin-1" in err
+    code, out, err = run(capsys, "import", str(DATA / "contacts_latin1.csv"), "--module", "contacts", "--encoding", "latin-1")
+    assert code == 0 and "50 rows, 50 created" in out
+    code, out, err = run(capsys, "import", str(DATA / "leads_bom_semicolon.csv"), "--module", "leads")
+    assert code == 1 and "not imported" in out and "leads_bom_semicolon.csv:" in err
+    code, out, _ = run(capsys, "modules", "list")
+    assert "Contacts: 55 fields, 23 personal" in out
+
+
+def test_broken_rules_exit_one_with_every_problem(tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(RULES / "2026.1", tmp_path / "v")
+    path = tmp_path / "v" / "release.yaml"
+    path.write_text(path.read_text().replace("channel.restricted", "channel.restrictd"))
+    code, _, err = run(capsys, "check", str(tmp_path / "v"))
+    assert code == 1 and err.count("unknown_fact") == 2 and "2 problems" in err

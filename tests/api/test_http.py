@@ -1,0 +1,142 @@
+"""The HTTP API: decisions about stored records and inline facts, problems, rulesets, OpenAPI."""
+
+import shutil
+
+import pytest
+from litestar.testing import TestClient
+
+from api.app import Services, create_app
+from api.config import Config
+from api.importer import import_csv
+from api.rules_host import RulesHost
+from api.storage import ControllerSettings
+from tests.conftest import DATA, RULES
+
+
+@pytest.fixture
+def imported(services):
+    import_csv(services.store, DATA / "leads_bom_semicolon.csv", "Leads")
+    return services.store.records(module="Leads", limit=5)
+
+
+def test_decision_about_an_imported_record(client, services, imported):
+    record = imported[0]
+    services.store.update_record_state(record.id, "t", "consent given", "consent.answered", basis="consent", consent_status="obtained")
+    response = client.post("/api/v1/decisions", json={
+        "question": "field_release", "record_id": record.id, "channel": "export",
+        "fields": ["Email", "Date_of_Birth", "Industry"], "at": "2026-03-02T10:00:00Z"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["record_id"] == record.id and body["effect"] == "deny"
+    assert {f["field"]: (f["effect"], f["decided_by"]) for f in body["fields"]} == {
+        "Email": ("allow", "consent.obtained.allows"),
+        "Date_of_Birth": ("deny", "release.channel_restricted"),
+        "Industry": ("allow", "scope.field_not_personal"),
+    }
+    assert body["ruleset"]["version"] == "2026.1" and body["ruleset"]["digest"].startswith("sha256:")
+    assert body["reasons"][0]["gdpr"] == "Art. 25(2)"
+
+
+def test_processing_defaults_to_now_and_new_records_have_no_basis(client, imported):
+    body = client.post("/api/v1/decisions", json={"question": "processing", "record_id": imported[1].id}).json()
+    assert body["effect"] == "deny" and body["decided_by"] == "basis.none.stops_processing"
+    assert body["at"].startswith("2026-03-02T10:00:00")  # the store's clock
+
+
+def test_inline_facts_and_pinned_version(client):
+    body = client.post("/api/v1/decisions", json={
+        "question": "field_release", "module": "contacts", "channel": "third_party_apps", "fields": ["National_ID"],
+        "record": {"basis": "contract"}, "at": "2026-08-01T00:00:00Z", "ruleset_version": "2026.1"}).json()
+    assert body["ruleset"]["version"] == "2026.1" and body["decided_by"] == "release.channel_restricted"
+
+
+def test_field_marking_question(client):
+    body = client.post("/api/v1/decisions", json={"question": "field_marking", "module": "Leads", "field": "Days_Since_Created",
+                                                 "classification": "normal"}).json()
+    assert body["effect"] == "deny" and body["decided_by"] == "marking.excluded_type"
+
+
+@pytest.mark.parametrize(("payload", "status", "code", "detail"), [
+    ({"question": "processing", "record_id": "404"}, 404, "record.unknown", "no record has id '404'"),
+    ({"question": "processing"}, 400, "request.missing", "expected record_id (a stored record) or module (with facts given inline), found neither - at $.module"),
+    ({"question": "field_relase", "record_id": "1"}, 400, "request.invalid", "Invalid enum value 'field_relase' - at $.question"),
+    ({"question": "processing", "module": "Leads", "at": "2026-03-01T10:00:00"}, 400, "request.invalid", None),
+    ({"question": "field_release", "module": "Leads", "channel": "exprt"}, 400, "request.unknown_value", None),
+    ({"question": "field_release", "module": "Leads", "channel": "api", "fields": ["Emial"]}, 400, "request.unknown_field",
+     "module Leads has no field 'Emial' - did you mean 'Email'? - at $.fields[0]"),
+    ({"question": "processing", "module": "Leeds"}, 404, "module.unknown", None),
+    ({"question": "processing", "module": "Leads", "bogus": 1}, 400, "request.invalid", "Object contains unknown field 'bogus' - at $"),
+])
+def test_bad_requests_get_problem_json(client, payload, status, code, detail):
+    response = client.post("/api/v1/decisions", json=payload)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code and body["status"] == status and body["type"] == f"urn:lawful:problem:{code}"
+    if detail is not None:
+        assert body["detail"] == detail
+
+
+def test_malformed_json_body(client):
+    response = client.post("/api/v1/decisions", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["code"] == "request.invalid"
+
+
+def test_batch_answers_each_and_reports_failures_by_index(client, imported):
+    queries = [{"question": "processing", "record_id": r.id} for r in imported] + [{"question": "processing", "record_id": "nope"}]
+    body = client.post("/api/v1/decisions/batch", json={"queries": queries}).json()
+    assert len(body["decisions"]) == len(queries)
+    assert body["decisions"][-1] is None
+    assert body["errors"] == [{"index": len(imported), "code": "record.unknown", "message": "no record has id 'nope'"}]
+
+
+def test_rulesets_listing_and_diff(client):
+    body = client.get("/api/v1/rulesets").json()
+    assert body["name"] == "gdpr" and body["active"] == "2026.1"  # the store's clock says March 2026
+    assert [v["version"] for v in body["versions"]] == ["2026.1", "2026.2"]
+    diff = client.get("/api/v1/rulesets/2026.1/diff/2026.2").json()
+    assert diff["added"] == ["release.sensitive.third_party.never"]
+    assert client.get("/api/v1/rulesets/2099.1").json()["code"] == "ruleset.unknown_version"
+
+
+def test_records_timeline_and_modules(client, imported):
+    record = imported[0]
+    assert client.get(f"/api/v1/records/{record.id}").json()["source"]["kind"] == "import"
+    assert [e["kind"] for e in client.get(f"/api/v1/records/{record.id}/timeline").json()] == ["record.created"]
+    assert client.get("/api/v1/records?module=leads&limit=2").status_code == 200
+    assert "Leads" in client.get("/api/v1/modules").json()
+
+
+def test_a_layout_whose_marking_the_rules_refuse_is_refused_whole(client):
+    layout = client.get("/api/v1/modules/Leads").json()
+    for field in layout["fields"]:
+        if field["name"] == "Days_Since_Created":
+            field["classification"] = "normal"
+    response = client.put("/api/v1/modules/Leads", json=layout)
+    assert response.status_code == 400 and response.json()["code"] == "layout.marking_refused"
+    assert response.json()["problems"][0]["code"] == "marking.excluded_type"
+    assert client.get("/api/v1/modules/Leads").json()["layout_version"] == layout["layout_version"]
+
+
+def test_openapi_lists_the_endpoints(client):
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert {"/api/v1/decisions", "/api/v1/decisions/batch", "/api/v1/rulesets"} <= set(paths)
+
+
+def test_a_broken_rule_edit_keeps_the_last_good_ruleset(tmp_path, layouts_store):
+    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "test")
+    rules = tmp_path / "gdpr"
+    shutil.copytree(RULES, rules)
+    host = RulesHost(rules)
+    services = Services(Config(database_url="unused://", rules_path=rules), store=layouts_store, rules=host)
+    with TestClient(create_app(services.config, services)) as client:
+        path = rules / "2026.1" / "processing.yaml"
+        path.write_text(path.read_text().replace('record.basis == "contract"', 'record.bassis == "contract"'))
+        assert host.reload_if_changed() is False
+        body = client.get("/api/v1/rulesets").json()
+        assert body["reload_problems"][0]["code"] == "unknown_fact"
+        decision = client.post("/api/v1/decisions", json={"question": "processing", "module": "Leads", "record": {"basis": "contract"}}).json()
+        assert decision["decided_by"] == "basis.contract.allows"
+        path.write_text(path.read_text().replace("record.bassis", "record.basis"))
+        assert host.reload_if_changed() is True
+        assert client.get("/api/v1/rulesets").json().get("reload_problems") is None

@@ -1,0 +1,121 @@
+"""Importing CRM exports: encodings, delimiters, bad rows, re-runs."""
+
+import json
+import unicodedata
+
+import pytest
+
+from api.importer import decode, import_csv, sniff_delimiter
+from engine import RequestError
+from tests.conftest import DATA
+
+MANIFEST = json.loads((DATA / "leads_bom_semicolon.edge_cases.json").read_text())
+EDGE, DUPLICATE_OF = MANIFEST["edge_cases"], MANIFEST["duplicate_of"]
+
+
+def test_bom_semicolon_export_imports_with_bad_rows_reported_by_line(layouts_store):
+    report = import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "leads")
+    refused = {p.record_id for p in report.problems}
+    assert report.rows == 200 and report.warnings == []
+    assert set(EDGE["malformed_email"]) | set(EDGE["empty_required"]) <= refused
+    # Of two records whose emails differ only in case, the one later in the file is refused.
+    for copy, original in DUPLICATE_OF.items():
+        assert len(refused & {copy, original}) == 1
+    assert len(refused) == len(EDGE["malformed_email"]) + len(EDGE["empty_required"]) + len(DUPLICATE_OF)
+    conflict = next(p for p in report.problems if p.code == "conflict")
+    assert conflict.message.startswith("Email ") and "is already used by record" in conflict.message
+    assert report.created == 200 - len(refused) and report.failed == len(refused)
+    assert all(p.line > 1 for p in report.problems)
+    lines = {p.record_id: p.line for p in report.problems}
+    text = (DATA / "leads_bom_semicolon.csv").read_text(encoding="utf-8-sig").split("\n")
+    for record_id, line in lines.items():
+        assert text[line - 1].startswith(record_id)  # the line number points at the row
+
+
+def test_values_are_cleaned_typed_and_kept_verbatim_where_it_matters(layouts_store):
+    import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "Leads")
+    padded = layouts_store.record(EDGE["leading_trailing_whitespace"][0])
+    assert all(v == v.strip() for v in padded.data.values() if isinstance(v, str))
+    nfd = layouts_store.record(EDGE["unicode_nfd"][0])
+    assert unicodedata.is_normalized("NFC", nfd.data["First_Name"])
+    injection = layouts_store.record(EDGE["csv_injection"][0])
+    assert any(str(v)[:1] in "=+-@" for v in injection.data.values())  # stored as data, neutralised only on export
+    long = layouts_store.record(EDGE["long_description_10000"][0])
+    assert len(long.data["Description"]) == 10_000
+    newline = layouts_store.record(EDGE["embedded_newline_quote"][0])
+    assert any("\n" in str(v) or '"' in str(v) for v in newline.data.values())
+    non_ascii = layouts_store.record(EDGE["non_ascii_email_local_part"][0])
+    assert not non_ascii.data["Email"].split("@")[0].isascii()
+    assert len(padded.data["Date_of_Birth"]) == 10 if "Date_of_Birth" in padded.data else True
+    anyone = layouts_store.records(module="Leads", limit=1)[0]
+    assert anyone.source["kind"] == "import" and anyone.source["file"] == "leads_bom_semicolon.csv"  # D1
+
+
+def test_european_dates_become_iso(layouts_store):
+    import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "Leads")
+    dated = [r for r in layouts_store.records(module="Leads", limit=500) if "Created_Time" in r.data]
+    assert dated and all(r.data["Created_Time"][4] == "-" and "T" in r.data["Created_Time"] for r in dated)
+
+
+def test_running_the_same_import_again_duplicates_nothing(layouts_store):
+    first = import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "Leads")
+    second = import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "Leads")
+    assert second.created == 0 and second.updated == 0 and second.unchanged == first.created
+    assert layouts_store.count_records("Leads") == first.created
+
+
+def test_latin1_without_encoding_names_the_first_bad_line_and_imports_nothing(layouts_store):
+    with pytest.raises(RequestError) as caught:
+        import_csv(layouts_store, DATA / "contacts_latin1.csv", "Contacts")
+    data = (DATA / "contacts_latin1.csv").read_bytes()
+    first_bad = next(i for i, line in enumerate(data.split(b"\n"), 1) if any(b > 0x7F for b in line))
+    assert caught.value.code == "import.encoding"
+    assert caught.value.message.startswith(f"contacts_latin1.csv:{first_bad}: not valid utf-8-sig: byte 0x")
+    assert "--encoding latin-1" in caught.value.message
+    assert layouts_store.count_records() == 0
+
+
+def test_latin1_with_encoding_imports(layouts_store):
+    report = import_csv(layouts_store, DATA / "contacts_latin1.csv", "Contacts", encoding="latin-1")
+    assert report.created == 50 and report.failed == 0
+    names = " ".join(r.data.get("Last_Name", "") for r in layouts_store.records(module="Contacts", limit=100))
+    assert any(ch in names for ch in "äöüéèßøå")
+
+
+def test_unknown_columns_are_reported_and_labels_map_by_api_name_too(layouts_store, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("Record Id,last_name,Company,Shoe Size,Email\r\n1,Visser,ACME,44,a@example.org\r\n2,,ACME,40,b@example.org\r\n", encoding="utf-8")
+    report = import_csv(layouts_store, path, "Leads")
+    assert report.created == 1
+    assert report.warnings == ["column 4 'Shoe Size' matches no field of Leads; its values are not imported"]
+    assert [str(p) for p in report.problems] == ["line 3: invalid_value: required field 'Last Name' (Last_Name) is empty"]
+
+
+def test_quoted_line_breaks_keep_line_numbers_right(layouts_store, tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_text('Record Id,Last Name,Company,Description\n1,A,B,"two\nlines"\n2,,B,x\n', encoding="utf-8")
+    report = import_csv(layouts_store, path, "Leads")
+    assert [p.line for p in report.problems] == [4]
+
+
+def test_wrong_column_count_and_unknown_module(layouts_store, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("Record Id,Last Name,Company\n1,A\n2,B,C\n", encoding="utf-8")
+    report = import_csv(layouts_store, path, "Leads")
+    assert [str(p) for p in report.problems] == ["line 2: columns: expected 3 values as in the header, found 2"]
+    with pytest.raises(Exception, match="did you mean 'Leads'"):
+        import_csv(layouts_store, path, "Lead")
+
+
+def test_delimiter_and_decoding_helpers():
+    assert sniff_delimiter("a;b;c\n1,5;2;3") == ";"
+    assert sniff_delimiter("a,b\n") == ","
+    assert decode("\ufeffx".encode("utf-8"), "f", None) == "x"
+    with pytest.raises(RequestError, match="unknown encoding 'klingon'"):
+        decode(b"x", "f", "klingon")
+
+
+def test_progress_is_reported(layouts_store):
+    seen = []
+    import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "Leads", progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1]

@@ -1,0 +1,108 @@
+"""The store, run against SQLite and against PostgreSQL."""
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from api.demo.layouts import demo_layouts
+from api.storage import ControllerSettings, FieldLayout, ModuleLayout, NewRecord, Store
+from api.storage.migrations import MIGRATIONS, current_version, migrate
+from api.storage.schema import metadata
+from engine import ConflictError, NotFoundError
+
+
+def test_migrations_build_the_declared_schema(store):
+    with store.engine.connect() as c:
+        assert current_version(c) == MIGRATIONS[-1][0]
+        diff = compare_metadata(MigrationContext.configure(c), metadata)
+    # Only the migration bookkeeping table is not part of the declared schema.
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == "lawful_schema")] == []
+
+
+def test_migrating_again_changes_nothing_and_keeps_data(store, database_url, clock):
+    store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
+    assert migrate(store.engine, clock) == []
+    again = Store.open(database_url, clock)
+    assert again.module_names() == ["Leads"]
+    again.close()
+
+
+def test_settings_start_off_and_changes_are_versioned(store):
+    assert store.settings().compliance_enabled is False  # S1: off until an administrator turns it on
+    saved = store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "admin")
+    assert saved.version == 1 and saved.modules == ("Leads",)
+    with pytest.raises(ConflictError):
+        store.save_settings(ControllerSettings(compliance_enabled=False, version=5), "other")
+    assert store.settings().compliance_enabled is True
+
+
+def test_a_second_store_sees_a_settings_change_at_once(store, database_url, clock):
+    other = Store.open(database_url, clock)
+    assert other.settings().compliance_enabled is False
+    store.save_settings(ControllerSettings(compliance_enabled=True), "admin")
+    assert other.settings().compliance_enabled is True
+    other.close()
+
+
+def test_module_names_resolve_without_regard_to_case(store):
+    store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
+    assert store.resolve_module(" leads ") == "Leads"
+    with pytest.raises(NotFoundError, match="did you mean 'Leads'"):
+        store.resolve_module("Lead")
+
+
+def test_layout_changes_keep_marking_and_bump_the_version(store):
+    leads = next(layout for layout in demo_layouts() if layout.name == "Leads")
+    first = store.put_module(leads, "t")
+    unmarked = ModuleLayout(name="Leads", label="Leads", fields=tuple(FieldLayout(name=f.name, label=f.label, type=f.type) for f in leads.fields))
+    second = store.put_module(unmarked, "t")
+    assert second.layout_version == first.layout_version + 1
+    assert second.field("Email").classification == "normal"
+    assert second.field("Tax_ID").classification == "sensitive"
+
+
+def test_upsert_creates_updates_and_refuses_duplicates(store):
+    store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
+    source = {"kind": "import", "file": "a.csv"}
+    rows = [NewRecord("1", {"Email": "a@example.com"}, "h1", {"Email": "a@example.com"}),
+            NewRecord("2", {"Email": "A@Example.com"}, "h2", {"Email": "A@Example.com"})]
+    result = store.upsert_records("Leads", rows, source, "t")
+    assert result.created == ["1"] and "already used by record 1" in result.refused["2"]
+    result = store.upsert_records("Leads", [NewRecord("1", {"Email": "b@example.com"}, "h3", {"Email": "b@example.com"})], source, "t")
+    assert result.updated == ["1"]
+    result = store.upsert_records("Leads", [NewRecord("2", {"Email": "a@example.com"}, "h4", {"Email": "a@example.com"})], source, "t")
+    assert result.created == ["2"]  # the address was freed by the update
+    assert [e.kind for e in store.timeline("1")] == ["record.created", "record.updated"]
+
+
+def test_instants_come_back_in_utc(store, clock):
+    store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
+    store.upsert_records("Leads", [NewRecord("1", {}, "h")], {"kind": "api"}, "t")
+    deadline = dt.datetime(2026, 4, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    record = store.update_record_state("1", "t", "asked", "consent.requested", consent_status="waiting", consent_deadline=deadline)
+    assert record.consent_deadline == deadline and record.consent_deadline.tzinfo == dt.timezone.utc
+
+
+def test_a_failed_write_changes_nothing(store):
+    store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
+    with pytest.raises(Exception):
+        store.upsert_records("Leads", [NewRecord("1", {}, "h"), NewRecord("1", {}, "h")], {"kind": "api"}, "t")
+    assert store.count_records() == 0
+    assert store.timeline("1") == []
+
+
+def test_snapshot_reads_record_settings_and_layout(store):
+    store.put_module(ModuleLayout(name="Leads", label="Leads", fields=(FieldLayout(name="Email", label="Email", type="email", classification="normal"),)), "t")
+    store.upsert_records("Leads", [NewRecord("1", {}, "h")], {"kind": "api"}, "t")
+    snap = store.snapshot(record_id="1")
+    assert snap.record.id == "1" and snap.layout.field("Email").classification == "normal" and snap.settings.version == 0
+    with pytest.raises(NotFoundError):
+        store.snapshot(record_id="2")
+
+
+def test_sqlite_runs_in_wal_mode(sqlite_store):
+    with sqlite_store.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

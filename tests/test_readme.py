@@ -1,0 +1,60 @@
+"""The README's examples run as written."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+from litestar.testing import TestClient
+
+from api.app import Services, create_app
+from api.config import Config
+from api.demo import seed_demo
+from api.storage import Store
+from tests.conftest import ROOT, RULES
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def blocks(language):
+    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+
+
+def test_readme_opens_with_the_two_commands():
+    first = blocks("console")[0]
+    assert first.splitlines()[0].startswith("make run") and first.splitlines()[1].startswith("make test")
+
+
+def test_python_example(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    exec(compile(blocks("python")[0], "README.md", "exec"), {})
+
+
+def test_first_decision_example(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}")
+    seed_demo(store, tmp_path / "demo")
+    services = Services(Config(database_url="unused://", rules_path=RULES), store=store)
+    curl = next(b for b in blocks("console") if "/api/v1/decisions" in b)
+    payload = json.loads(re.search(r"-d '(.*?)'", curl, re.S).group(1))
+    expected = json.loads(blocks("json")[0])
+    with TestClient(create_app(services.config, services)) as client:
+        listed = client.get("/api/v1/records?module=leads&limit=1").json()
+        assert listed[0]["id"] == payload["record_id"]
+        body = client.post("/api/v1/decisions", json=payload).json()
+    assert body["effect"] == expected["effect"] and body["decided_by"] == expected["decided_by"]
+    assert [(f["field"], f["effect"], f["decided_by"]) for f in body["fields"]] == [
+        (f["field"], f["effect"], f["decided_by"]) for f in expected["fields"]]
+    assert body["ruleset"]["name"] == "gdpr" and body["ruleset"]["version"] == expected["ruleset"]["version"]
+
+
+def test_check_example_output(tmp_path):
+    example = next(b for b in blocks("console") if b.startswith("$ lawful check rules/"))
+    expected = example.splitlines()[1]
+    shutil.copytree(RULES, tmp_path / "rules" / "gdpr")
+    path = tmp_path / "rules" / "gdpr" / "2026.1" / "processing.yaml"
+    path.write_text(path.read_text().replace('consent.status == "obtained"', 'consnet.status == "obtained"'))
+    run = subprocess.run([sys.executable, "-m", "api.cli", "check", "rules/"], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert run.returncode == 1
+    assert expected in run.stderr.splitlines()
