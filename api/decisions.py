@@ -70,7 +70,7 @@ class BatchResult(msgspec.Struct, frozen=True):
 def engine_settings(settings: ControllerSettings) -> Settings:
     """Return the part of the controller's settings the engine reads."""
     return Settings(compliance_enabled=settings.compliance_enabled, modules=frozenset(settings.modules),
-                    channel_restrictions=settings.channel_restrictions)
+                    withheld=frozenset(settings.withheld) if settings.withheld is not None else None)
 
 
 def module_facts(layout: ModuleLayout) -> ModuleFacts:

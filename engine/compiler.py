@@ -11,7 +11,7 @@ from .conditions import Checker, ConditionError, Typed, build, referenced_facts
 from .decision import Outcome, Reason, RulesetRef
 from .errors import Problem, RuleFileError
 from .expressions import ExpressionSyntaxError, parse_condition
-from .facts import FACTS, facts_for
+from .facts import DERIVATIONS, FACTS, FactSpec, facts_for
 from .loader import Located, RuleFiles, display_path
 from .model import LANGS, QUESTIONS, Parameters, Rule
 from .ruleset import CompiledRule, QuestionPlan, Ruleset
@@ -143,12 +143,62 @@ def _plan(question: str, checked: list[tuple[Located[Rule], Typed]], params: Par
         field_facts=field_facts,
         request_readers=tuple(available[n].bind(params) for n in request_facts),
         field_readers=tuple(available[n].bind(params) for n in field_facts),
+        request_key=_key_function(_inputs(available, request_facts, field_facts, request_level=True), params,
+                                  per_field=False, derive={available[n].derive for n in request_facts + field_facts}),
+        field_key=_key_function(_inputs(available, request_facts, field_facts, request_level=False) | {"name"}, params,
+                                per_field=True, derive=set()),
         domains=domains,
+        checks=tuple(available[n].check(params) for n in request_facts + field_facts if available[n].check),  # type: ignore[misc]
         rules=tuple(compiled),
         defaults=defaults,
         messages=messages,
         per_field=question == "field_release",
     )
+
+
+_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
+
+
+def _inputs(available: dict[str, FactSpec], request_facts: tuple[str, ...], field_facts: tuple[str, ...], request_level: bool) -> set[str]:
+    """Collect the attribute paths the facts read; a field fact's `^path` is read from the request."""
+    if request_level:
+        own = {p for n in request_facts for p in available[n].inputs}
+        return own | {p[1:] for n in field_facts for p in available[n].inputs if p.startswith("^")}
+    return {p for n in field_facts for p in available[n].inputs if not p.startswith("^")}
+
+
+def _key_function(inputs: set[str], params: Parameters, per_field: bool, derive: set[str | None]) -> Callable[..., tuple[Any, ...]]:
+    """Build a function returning the values the given facts depend on, in a fixed order.
+
+    This is the hot path of every decision, so it is generated as one small function that
+    reads each object once. Its text comes only from the attribute paths declared in the
+    fact catalogue (checked to be plain names), never from rule files.
+    """
+    paths = sorted(inputs)
+    chosen = [DERIVATIONS[name] for name in sorted(d for d in derive if d)]
+    derived = [d(params) for d in chosen if not isinstance(d, str)]
+    inline = [d for d in chosen if isinstance(d, str)]
+    root, args = ("f", "r, f") if per_field else ("r", "r")
+    names: dict[str, str] = {}
+    lines = [f"def key({args}):"]
+
+    def ref(path: str) -> str:
+        if not _PATH.match(path):
+            raise ValueError(f"not an attribute path: {path!r}")
+        parent, _, attr = path.rpartition(".")
+        if not parent:
+            return f"{root}.{attr}"
+        if parent not in names:
+            names[parent] = f"o{len(names)}"
+            lines.append(f"    {names[parent]} = {ref(parent)}")
+        return f"{names[parent]}.{attr}"
+
+    values = [ref(path) for path in paths] + [f"d{i}({args})" for i in range(len(derived))]
+    values += [re.sub(r"\{([a-z_.]+)\}", lambda m: ref(m.group(1)), template) for template in inline]
+    lines.append(f"    return ({', '.join(values)}{',' if len(values) == 1 else ''})")
+    namespace: dict[str, Any] = {f"d{i}": d for i, d in enumerate(derived)}
+    exec(compile("\n".join(lines), f"<facts key for {', '.join(paths) or 'nothing'}>", "exec"), namespace)  # noqa: S102
+    return namespace["key"]  # type: ignore[no-any-return]
 
 
 PASSES: tuple[tuple[str, Callable[[RuleFiles, list[Problem]], None]], ...] = (

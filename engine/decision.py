@@ -21,7 +21,9 @@ class Settings(_Facts):
 
     compliance_enabled: bool = False
     modules: frozenset[str] = frozenset()
-    channel_restrictions: dict[str, dict[str, bool]] | None = None
+    withheld: Annotated[frozenset[str] | None, Meta(
+        description="channel.classification pairs the controller withholds, e.g. export.sensitive; "
+                    "null means the rule files' default_restrictions")] = None
 
 
 class FieldFacts(_Facts):

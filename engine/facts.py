@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .decision import DecisionRequest, FieldFacts
+from .errors import RequestError, expected_one_of
 from .model import Parameters
 
 RequestReader = Callable[[DecisionRequest], Any]
@@ -27,6 +28,12 @@ class FactSpec:
     bind: Callable[[Parameters], Callable[..., Any]]
     domain: Callable[[Parameters], frozenset[str]] | None = None
     nullable: bool = False
+    # What the value depends on: attribute paths (of the request, or of the field for field
+    # facts) and at most one derivation. Together they key the memo of outcomes.
+    inputs: tuple[str, ...] = ()
+    derive: str | None = None
+    # A check of request values the fact reads that are not plain values (sets), by parameters.
+    check: Callable[[Parameters], Callable[[DecisionRequest], None]] | None = None
 
 
 def _fixed(read: Callable[..., Any]) -> Callable[[Parameters], Callable[..., Any]]:
@@ -73,15 +80,25 @@ def _consent_status(req: DecisionRequest) -> str:
 
 
 def _bind_channel_restricted(params: Parameters) -> FieldReader:
-    defaults = params.channels.default_restrictions
+    defaults = frozenset(f"{channel}.{cls}" for channel, table in params.channels.default_restrictions.items()
+                         for cls, withheld in table.items() if withheld)
 
     def read(req: DecisionRequest, field: FieldFacts) -> bool:
-        chosen = req.settings.channel_restrictions or {}
-        channel, cls = req.channel or "", field.classification
-        own = chosen.get(channel, {}).get(cls)
-        return own if own is not None else defaults.get(channel, {}).get(cls, False)
+        chosen = req.settings.withheld
+        return f"{req.channel}.{field.classification}" in (defaults if chosen is None else chosen)
 
     return read
+
+
+def _check_withheld(params: Parameters) -> Callable[[DecisionRequest], None]:
+    pairs = frozenset(f"{channel}.{cls}" for channel in params.channels.names for cls in params.personal_fields.classifications)
+
+    def check(req: DecisionRequest) -> None:
+        for pair in sorted(req.settings.withheld or ()):
+            if pair not in pairs:
+                raise RequestError("request.unknown_value", f"{expected_one_of('channel.classification pair', pair, pairs)} - at $.settings.withheld")
+
+    return check
 
 
 def _bases(params: Parameters) -> frozenset[str]:
@@ -94,60 +111,73 @@ def _classes(params: Parameters) -> frozenset[str]:
 
 def _spec(name: str, type_: str, level: str, questions: frozenset[str], path: str, doc: str,
           read: Callable[..., Any] | None = None, *, bind: Callable[[Parameters], Callable[..., Any]] | None = None,
-          domain: Callable[[Parameters], frozenset[str]] | None = None, nullable: bool = False) -> FactSpec:
+          domain: Callable[[Parameters], frozenset[str]] | None = None, nullable: bool = False,
+          inputs: tuple[str, ...] = (), derive: str | None = None,
+          check: Callable[[Parameters], Callable[[DecisionRequest], None]] | None = None) -> FactSpec:
     binder = bind if bind is not None else _fixed(read)  # type: ignore[arg-type]
-    return FactSpec(name, type_, level, questions, path, doc, binder, domain, nullable)
+    return FactSpec(name, type_, level, questions, path, doc, binder, domain, nullable, inputs, derive, check)
 
 
 _FIELD_Q = frozenset({"field_release", "field_marking"})
 
 FACTS: dict[str, FactSpec] = {s.name: s for s in [
     _spec("compliance.enabled", "bool", "request", ALL, "$.settings.compliance_enabled",
-          "the administrator has turned compliance on (S1)", lambda r: r.settings.compliance_enabled),
+          "the administrator has turned compliance on (S1)", lambda r: r.settings.compliance_enabled, inputs=("settings.compliance_enabled",)),
     _spec("request.at", "datetime", "request", ALL, "$.at",
-          "the instant the decision is for", lambda r: r.at),
-    _spec("module.name", "str", "request", ALL, "$.module.name", "api name of the module", lambda r: r.module.name),
+          "the instant the decision is for", lambda r: r.at, inputs=("at",)),
+    _spec("module.name", "str", "request", ALL, "$.module.name", "api name of the module", lambda r: r.module.name, inputs=("module.name",)),
     _spec("module.custom", "bool", "request", ALL, "$.module.custom",
-          "the module was added by the organisation", lambda r: r.module.custom),
+          "the module was added by the organisation", lambda r: r.module.custom, inputs=("module.custom",)),
     _spec("module.selectable", "bool", "request", ALL, "$.module.name",
-          "the rule files allow this module to be put in scope (S3)", bind=_bind_selectable),
+          "the rule files allow this module to be put in scope (S3)", bind=_bind_selectable, inputs=("module.name", "module.custom")),
     _spec("module.in_scope", "bool", "request", ALL, "$.settings.modules",
-          "selectable and picked by the administrator (S3)", bind=_bind_in_scope),
+          "selectable and picked by the administrator (S3)", bind=_bind_in_scope, inputs=("module.name", "module.custom", "settings.modules")),
     _spec("module.personal_field_count", "int", "request", frozenset({"field_marking"}), "$.module.fields",
-          "fields of the module already marked personal, other than this one (F2, F4)", bind=_bind_personal_count),
+          "fields of the module already marked personal, other than this one (F2, F4)", bind=_bind_personal_count, derive="personal_field_count"),
     _spec("record.basis", "str", "request", RECORD_QUESTIONS, "$.record.basis",
-          "the processing basis on record (P1)", lambda r: r.record.basis, domain=_bases),
+          "the processing basis on record (P1)", lambda r: r.record.basis, domain=_bases, inputs=("record.basis",)),
     _spec("record.has_lia", "bool", "request", RECORD_QUESTIONS, "$.record.has_lia",
-          "a legitimate-interest assessment is on record (P2)", lambda r: r.record.has_lia),
+          "a legitimate-interest assessment is on record (P2)", lambda r: r.record.has_lia, inputs=("record.has_lia",)),
     _spec("record.restricted", "bool", "request", RECORD_QUESTIONS, "$.record.restricted",
-          "processing is restricted on the subject's request (DS4)", lambda r: r.record.restricted),
+          "processing is restricted on the subject's request (DS4)", lambda r: r.record.restricted, inputs=("record.restricted",)),
     _spec("record.awaiting_confirmation", "bool", "request", RECORD_QUESTIONS, "$.record.awaiting_confirmation",
-          "a double opt-in has been sent and not yet confirmed (W3)", lambda r: r.record.awaiting_confirmation),
+          "a double opt-in has been sent and not yet confirmed (W3)", lambda r: r.record.awaiting_confirmation, inputs=("record.awaiting_confirmation",)),
     _spec("consent.status", "str", "request", RECORD_QUESTIONS, "$.record.consent.status",
           "consent status, counting a waiting period that has run out as no_response (C2, C3)",
-          _consent_status, domain=lambda p: frozenset(p.consent.statuses)),
+          _consent_status, domain=lambda p: frozenset(p.consent.statuses), derive="consent_status"),
     _spec("consent.stored_status", "str", "request", RECORD_QUESTIONS, "$.record.consent.status",
           "consent status as stored, before waiting periods are applied", lambda r: r.record.consent.status,
-          domain=lambda p: frozenset(p.consent.statuses)),
+          domain=lambda p: frozenset(p.consent.statuses), inputs=("record.consent.status",)),
     _spec("consent.overdue", "bool", "request", RECORD_QUESTIONS, "$.record.consent.deadline",
           "the waiting period ran out before the decision's instant (C3)",
-          lambda r: r.record.consent.status == "waiting" and _consent_status(r) == "no_response"),
+          lambda r: r.record.consent.status == "waiting" and _consent_status(r) == "no_response", inputs=("record.consent.status",), derive="consent_status"),
     _spec("channel.name", "str", "request", frozenset({"field_release"}), "$.channel",
-          "the channel the data would leave by (F5)", lambda r: r.channel, domain=lambda p: frozenset(p.channels.names)),
-    _spec("field.name", "str", "field", _FIELD_Q, "$.fields[].name", "api name of the field", lambda r, f: f.name),
+          "the channel the data would leave by (F5)", lambda r: r.channel, domain=lambda p: frozenset(p.channels.names), inputs=("channel",)),
+    _spec("field.name", "str", "field", _FIELD_Q, "$.fields[].name", "api name of the field", lambda r, f: f.name, inputs=("name",)),
     _spec("field.type", "str", "field", _FIELD_Q, "$.fields[].type", "data type of the field (F3)",
-          lambda r, f: f.type, domain=lambda p: frozenset(p.personal_fields.field_types)),
+          lambda r, f: f.type, domain=lambda p: frozenset(p.personal_fields.field_types), inputs=("type",)),
     _spec("field.classification", "str", "field", _FIELD_Q, "$.fields[].classification",
-          "none, or how the field is marked personal (F1)", lambda r, f: f.classification, domain=_classes),
+          "none, or how the field is marked personal (F1)", lambda r, f: f.classification, domain=_classes, inputs=("classification",)),
     _spec("field.personal", "bool", "field", _FIELD_Q, "$.fields[].classification",
-          "the field is marked personal (S2, F1)", lambda r, f: f.classification != "none"),
+          "the field is marked personal (S2, F1)", lambda r, f: f.classification != "none", inputs=("classification",)),
     _spec("field.encrypted", "bool", "field", _FIELD_Q, "$.fields[].encrypted",
-          "the field is encrypted at rest (F6)", lambda r, f: f.encrypted),
+          "the field is encrypted at rest (F6)", lambda r, f: f.encrypted, inputs=("encrypted",)),
     _spec("field.in_subform", "bool", "field", _FIELD_Q, "$.fields[].subform",
-          "the field sits inside a subform (F4)", lambda r, f: f.subform is not None),
-    _spec("channel.restricted", "bool", "field", frozenset({"field_release"}), "$.settings.channel_restrictions",
-          "the controller restricts fields of this classification on this channel (F5)", bind=_bind_channel_restricted),
+          "the field sits inside a subform (F4)", lambda r, f: f.subform is not None, inputs=("subform",)),
+    _spec("channel.restricted", "bool", "field", frozenset({"field_release"}), "$.settings.withheld",
+          "the controller restricts fields of this classification on this channel (F5)", bind=_bind_channel_restricted,
+          inputs=("classification", "^channel", "^settings.withheld"), check=_check_withheld),
 ]}
+
+
+# Derivations are read once per request; facts name them in `derive` to key the memo. A
+# derivation is a function, or an expression over attribute paths that the key function
+# inlines (it must compute what the function of the same fact computes).
+DERIVATIONS: dict[str, Callable[[Parameters], Callable[..., Any]] | str] = {
+    "consent_status": "('no_response' if {record.consent.status} == 'waiting' and {record.consent.deadline} is not None"
+                      " and {record.consent.deadline} <= {at} else {record.consent.status})",
+    "personal_field_count": _bind_personal_count,
+}
 
 
 def facts_for(question: str) -> dict[str, FactSpec]:

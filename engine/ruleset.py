@@ -41,13 +41,18 @@ class QuestionPlan:
     field_facts: tuple[str, ...]
     request_readers: tuple[Callable[..., Any], ...]
     field_readers: tuple[Callable[..., Any], ...]
+    # The inputs the facts depend on, read fast: (request) -> tuple and (request, field) -> tuple.
+    request_key: Callable[[Any], tuple[Any, ...]]
+    field_key: Callable[[Any, Any], tuple[Any, ...]]
     domains: tuple[tuple[int, str, str, frozenset[str]], ...]
+    checks: tuple[Callable[[Any], None], ...]
     rules: tuple[CompiledRule, ...]
     defaults: dict[str, Outcome]
     messages: dict[tuple[str, str], str]
     per_field: bool
-    # Evaluation is pure, so an outcome depends only on the fact values: remember it.
-    memo: dict[tuple[Any, ...], Outcome] = field(default_factory=dict)
+    # Evaluation is pure, so an answer depends only on those inputs: remember it.
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    combined: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

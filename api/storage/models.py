@@ -59,7 +59,7 @@ class ControllerSettings(Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     compliance_enabled: bool = False
     modules: tuple[str, ...] = ()
-    channel_restrictions: dict[str, dict[str, bool]] | None = None
+    withheld: tuple[str, ...] | None = None
     waiting_period_days: int | None = None
     pinned_version: str | None = None
     dpo: Dpo | None = None

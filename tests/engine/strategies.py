@@ -25,7 +25,7 @@ instants = st.integers(0, 600 * 24).map(lambda h: BASE_TIME + dt.timedelta(hours
 fields = st.builds(FieldFacts, name=st.sampled_from(["Email", "Phone", "City", "DOB", "Notes", "Sub.Street"]),
                    type=st.sampled_from(TYPES), classification=st.sampled_from(CLASSES), encrypted=st.booleans(),
                    subform=st.sampled_from([None, "Sub"]))
-restrictions = st.none() | st.dictionaries(st.sampled_from(CHANNELS), st.dictionaries(st.sampled_from(["normal", "sensitive"]), st.booleans()))
+restrictions = st.none() | st.frozensets(st.sampled_from([f"{c}.{k}" for c in CHANNELS for k in ("normal", "sensitive")]))
 
 
 @st.composite
@@ -38,7 +38,7 @@ def requests(draw):
     name = draw(st.sampled_from(MODULES))
     module = ModuleFacts(name=name, custom=name == "Event_Registrations", fields=tuple(draw(st.lists(fields, max_size=35))))
     settings = Settings(compliance_enabled=draw(st.booleans()), modules=frozenset(draw(st.sets(st.sampled_from(MODULES)))),
-                        channel_restrictions=draw(restrictions))
+                        withheld=draw(restrictions))
     question = draw(st.sampled_from(["field_release", "processing", "field_marking"]))
     return DecisionRequest(question=question, at=at, module=module, settings=settings, record=record,
                            channel=draw(st.sampled_from(CHANNELS)), fields=tuple(draw(st.lists(fields, min_size=1, max_size=5))),

@@ -96,7 +96,7 @@ def test_the_two_shipped_versions_differ_in_behaviour():
     sensitive = FieldFacts(name="National_ID", classification="sensitive")
     ask = request(question="field_release", channel="third_party_apps", fields=(sensitive,),
                   settings=Settings(compliance_enabled=True, modules=frozenset({"Leads"}),
-                                    channel_restrictions={"third_party_apps": {"sensitive": False}}))
+                                    withheld=frozenset({"export.sensitive"})))
     old, new = LIBRARY.get("2026.1"), LIBRARY.get("2026.2")
     assert evaluate(old, ask).effect == "allow"
     assert evaluate(new, ask).decided_by == "release.sensitive.third_party.never"

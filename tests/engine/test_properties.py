@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import compile_ruleset, evaluate, load_rules
-from engine.evaluator import decide
+from engine.evaluator import decide, fact_values
 from tests.conftest import RULES
 
 from .strategies import requests
@@ -35,18 +35,13 @@ def test_rule_file_order_does_not_matter(request, rng: random.Random):
     assert evaluate(shuffled, request) == evaluate(RULESET, request)
 
 
-def _values(plan, request, field):
-    values = tuple(read(request) for read in plan.request_readers)
-    return values + tuple(read(request, field) for read in plan.field_readers)
-
-
 @SETTINGS
 @given(requests())
 def test_any_matching_deny_wins_unless_exempt(request):
     plan = RULESET.plans[request.question]
     targets = request.fields if plan.per_field else (request.field,)
     for field in targets:
-        values = _values(plan, request, field)
+        values = fact_values(plan, request, field)
         matched = [r for r in plan.rules if r.test(values)]
         outcome = decide(plan, request.lang, values)
         if any(r.effect == "exempt" for r in matched):
