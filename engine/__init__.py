@@ -34,15 +34,20 @@ from .errors import (
 )
 from .evaluator import evaluate
 from .facts import FACTS, FactSpec
+from .lifecycle import GUARD_FACTS, Lifecycle, guard_cases
+from .lifecycle import Outcome as TransitionOutcome
 from .library import RulesetLibrary, find_versions, load_library
 from .loader import RuleFiles, load_rules
-from .model import FILE_KINDS, QUESTIONS, Lang, Parameters, Question, Rule, file_schema
+from .model import QUESTIONS, Lang, Parameters, Question, Rule
+from .schemas import FILE_KINDS, file_schema
 from .ruleset import Ruleset
+from .statechart import Statechart, StatechartError
 from .testing import TestReport, run_rule_tests
 
 __all__ = [
     "FACTS",
     "FILE_KINDS",
+    "GUARD_FACTS",
     "QUESTIONS",
     "AccessError",
     "AuthenticationError",
@@ -55,6 +60,7 @@ __all__ = [
     "FieldDecision",
     "FieldFacts",
     "LawfulError",
+    "Lifecycle",
     "ModuleFacts",
     "NotFoundError",
     "Parameters",
@@ -71,7 +77,10 @@ __all__ = [
     "RulesetLibrary",
     "RulesetRef",
     "Settings",
+    "Statechart",
+    "StatechartError",
     "TestReport",
+    "TransitionOutcome",
     "compile_ruleset",
     "did_you_mean",
     "diff_rulesets",
@@ -79,6 +88,7 @@ __all__ = [
     "expected_one_of",
     "file_schema",
     "find_versions",
+    "guard_cases",
     "load_library",
     "load_rules",
     "run_rule_tests",

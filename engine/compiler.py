@@ -12,7 +12,9 @@ from .decision import Outcome, Reason, RulesetRef
 from .errors import Problem, RuleFileError
 from .expressions import ExpressionSyntaxError, parse_condition
 from .facts import DERIVATIONS, FACTS, FactSpec, facts_for
+from .lifecycle import Lifecycle, check_lifecycle
 from .loader import Located, RuleFiles, display_path
+from .statechart import Statechart
 from .model import LANGS, QUESTIONS, Parameters, Rule
 from .ruleset import CompiledRule, QuestionPlan, Ruleset
 
@@ -207,6 +209,24 @@ PASSES: tuple[tuple[str, Callable[[RuleFiles, list[Problem]], None]], ...] = (
 )
 
 
+def _check_lifecycles(files: RuleFiles, problems: list[Problem]) -> dict[str, Lifecycle]:
+    params = files.parameters.item
+    found: dict[str, Lifecycle] = {}
+    rule_ids = {located.item.id for located in files.rules}
+    for source in files.lifecycles:
+        lifecycle = check_lifecycle(source, params, _domains(params), problems)
+        if lifecycle is None:
+            continue
+        if lifecycle.name in found:
+            problems.append(Problem("duplicate_lifecycle", f"lifecycle {lifecycle.name!r} is defined twice", source.file, 1))
+        for transition in lifecycle.transitions:
+            if transition.id in rule_ids:
+                problems.append(Problem("duplicate_rule", f"transition id {transition.id!r} is also a rule id", transition.file, transition.line))
+            rule_ids.add(transition.id)
+        found[lifecycle.name] = lifecycle
+    return found
+
+
 def compile_ruleset(files: RuleFiles) -> Ruleset:
     """Check and compile one ruleset version; raise RuleFileError listing every problem."""
     problems: list[Problem] = list(files.problems)
@@ -214,6 +234,7 @@ def compile_ruleset(files: RuleFiles) -> Ruleset:
         check(files, problems)
     flat = flatten_parameters(files.parameters.item)
     checked = _check_conditions(files, flat, problems)
+    lifecycles = _check_lifecycles(files, problems)
     if problems:
         raise RuleFileError(problems, display_path(files.root))
     params = files.parameters.item
@@ -237,4 +258,6 @@ def compile_ruleset(files: RuleFiles) -> Ruleset:
         plans=plans,
         source=display_path(files.root),
         ref=RulesetRef(manifest.ruleset, manifest.version, files.digest),
+        lifecycles=lifecycles,
+        statecharts={name: Statechart(lifecycle, manifest.version) for name, lifecycle in lifecycles.items()},
     )

@@ -210,8 +210,8 @@ def build(typed: Typed, slots: dict[str, int]) -> Test:
 
 
 def _build_call(function: str, arg: Test) -> Test:
-    if function == "is_set":
-        return lambda values: arg(values) is not None
+    if function == "is_set":  # null and empty text are both "not set"
+        return lambda values: arg(values) not in (None, "")
     if function == "len":
         return lambda values: len(arg(values) or ())
     return lambda values: (arg(values) or "").lower()

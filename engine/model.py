@@ -182,18 +182,3 @@ class TestsFile(_Spec):
 
     cases: list[Case]
     defaults: dict[str, Any] = {}
-
-
-FILE_KINDS: dict[str, type[Struct]] = {
-    "manifest": Manifest,
-    "parameters": Parameters,
-    "rules": RulesFile,
-    "tests": TestsFile,
-}
-
-
-def file_schema(kind: str) -> dict[str, Any]:
-    """Return the JSON Schema of one kind of rule file."""
-    schema: dict[str, Any] = msgspec.json.schema(FILE_KINDS[kind])
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .decision import Outcome, RulesetRef
+from .lifecycle import Lifecycle
 from .model import Parameters, Rule
+from .statechart import Statechart
 
 CACHE_LIMIT = 200_000
 
@@ -70,6 +72,8 @@ class Ruleset:
     plans: dict[str, QuestionPlan]
     source: str
     ref: RulesetRef
+    lifecycles: dict[str, Lifecycle] = field(default_factory=dict)
+    statecharts: dict[str, Statechart] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> CompiledRule | None:
         """Return the rule with this id, if the ruleset has one."""

@@ -38,7 +38,7 @@ def test_diff_lists_rules_and_parameters(capsys):
     ]
 
 
-@pytest.mark.parametrize("kind", ["manifest", "parameters", "rules", "tests"])
+@pytest.mark.parametrize("kind", ["manifest", "parameters", "rules", "tests", "lifecycle"])
 def test_schema_is_json_schema(capsys, kind):
     code, out, _ = run(capsys, "schema", kind)
     schema = json.loads(out)

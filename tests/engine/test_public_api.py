@@ -7,7 +7,8 @@ import engine
 from tests.conftest import ROOT
 
 PUBLIC = [
-    "FACTS", "FILE_KINDS", "QUESTIONS", "AccessError", "AuthenticationError", "ConflictError", "ConsentFacts",
+    "FACTS", "FILE_KINDS", "GUARD_FACTS", "Lifecycle", "Statechart", "StatechartError", "TransitionOutcome",
+    "guard_cases", "QUESTIONS", "AccessError", "AuthenticationError", "ConflictError", "ConsentFacts",
     "Decision", "DecisionRequest", "FactSpec", "FieldDecision", "FieldFacts", "Lang", "LawfulError", "ModuleFacts",
     "NotFoundError", "Parameters", "Problem", "Question", "Reason", "RecordFacts", "RequestError", "Rule",
     "RuleFileError", "RuleFiles", "Ruleset", "RulesetDiff", "RulesetLibrary", "RulesetRef", "Settings", "TestReport",
