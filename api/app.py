@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from litestar import Litestar, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
+from .blocklist import Blocklist
 from .config import Config
 from .decisions import DecisionService
 from .http.decisions import decision_router
+from .http.lifecycle import lifecycle_router
 from .http.records import module_router, record_router
 from .http.rulesets import ruleset_router
+from .lifecycles import LifecycleService
 from .problems import EXCEPTION_HANDLERS
+from .records import RecordService
 from .rules_host import RulesHost
+from .secrets import load_secret
 from .storage import Store
 
 log = logging.getLogger("lawful")
@@ -31,6 +36,9 @@ class Services:
         self.store = store or Store.open(config.database_url)
         self.rules = rules or RulesHost(config.rules_path)
         self.decisions = DecisionService(self.store, self.rules)
+        self.lifecycles = LifecycleService(self.store, self.rules)
+        self.blocklist = Blocklist(self.store, load_secret(config.var_dir))
+        self.records = RecordService(self.store, self.rules, self.blocklist)
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
@@ -43,28 +51,35 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return {"status": "ok", "ruleset": services.rules.library.name}
 
     @contextlib.asynccontextmanager
-    async def watch_rules(_app: Litestar) -> AsyncIterator[None]:
-        async def loop() -> None:
+    async def background(_app: Litestar) -> AsyncIterator[None]:
+        async def every(seconds: float, job: Callable[[], object], name: str) -> None:
             while True:
-                await asyncio.sleep(config.reload_interval)
-                await asyncio.to_thread(services.rules.reload_if_changed)
+                await asyncio.sleep(seconds)
+                try:
+                    await asyncio.to_thread(job)
+                except Exception:  # a failed run is logged; the next one tries again
+                    log.exception("background job %s failed", name)
 
-        task = asyncio.create_task(loop())
+        tasks = [asyncio.create_task(every(config.reload_interval, services.rules.reload_if_changed, "rules reload"))]
+        if config.sweep_interval > 0:
+            tasks.append(asyncio.create_task(every(config.sweep_interval, services.lifecycles.sweep, "sweep")))
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
 
     app = Litestar(
         route_handlers=[
             health,
             decision_router(services.decisions),
             ruleset_router(services.rules, services.store),
-            record_router(services.store),
+            record_router(services.store, services.records),
             module_router(services.store, services.rules),
+            lifecycle_router(services.store, services.lifecycles, services.blocklist),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[watch_rules],
+        lifespan=[background],
         openapi_config=OpenAPIConfig(title="lawful", version="0.1.0", path="/schema",
                                      description="GDPR compliance decisions for CRM data.",
                                      render_plugins=[SwaggerRenderPlugin()]),

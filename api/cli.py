@@ -173,15 +173,25 @@ def cmd_modules(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .app import Services
     from .demo import seed_demo
-    from .storage import Store
 
     config = Config.from_env(database_url=args.database)
-    reports = seed_demo(Store.open(config.database_url), config.var_dir / "demo", people=args.people)
+    services = Services(config)
+    reports = seed_demo(services.store, services.lifecycles, config.var_dir / "demo", people=args.people)
     if not reports:
         print("demo data already present; nothing added")
     for report in reports:
         print(f"demo: {report.module}: {report.created} records from {report.file}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .app import Services
+
+    services = Services(Config.from_env(database_url=args.database))
+    moved = services.lifecycles.sweep("cli")
+    print(f"sweep: {moved} record(s) moved from waiting to no_response")
     return 0
 
 
@@ -266,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("modules", cmd_modules, "list modules, or load their layouts from CRM field metadata (JSON)")
     p.add_argument("action", choices=["list", "load"])
     p.add_argument("file", nargs="?")
+    p.add_argument("--database", **database)
+
+    p = add("sweep", cmd_sweep, "move records whose consent waiting period is over to no_response (C3)")
     p.add_argument("--database", **database)
 
     p = add("demo", cmd_demo, "seed an empty database with demo modules and invented records")

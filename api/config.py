@@ -18,6 +18,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     rules_path: Path = Path(DEFAULT_RULES)
     var_dir: Path = Path("var")
     reload_interval: float = 2.0
+    sweep_interval: float = 60.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Config":
@@ -26,6 +27,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             "database_url": os.environ.get("LAWFUL_DATABASE_URL", DEFAULT_DATABASE),
             "rules_path": Path(os.environ.get("LAWFUL_RULES", DEFAULT_RULES)),
             "var_dir": Path(os.environ.get("LAWFUL_VAR", "var")),
+            "sweep_interval": float(os.environ.get("LAWFUL_SWEEP_INTERVAL", "60")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ version of a ruleset and picks the one in effect. Nothing here reads a clock or 
 while evaluating.
 """
 
+from .calendar import add_local_days, add_local_months, add_months
 from .compiler import compile_ruleset
 from .decision import (
     ConsentFacts,
@@ -45,6 +46,9 @@ from .statechart import Statechart, StatechartError
 from .testing import TestReport, run_rule_tests
 
 __all__ = [
+    "add_local_days",
+    "add_local_months",
+    "add_months",
     "FACTS",
     "FILE_KINDS",
     "GUARD_FACTS",

@@ -59,6 +59,7 @@ class RecordFacts(_Facts):
     has_lia: bool = False
     restricted: bool = False
     awaiting_confirmation: bool = False
+    blocklisted: bool = False
     consent: ConsentFacts = ConsentFacts()
 
 

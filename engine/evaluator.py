@@ -24,6 +24,7 @@ _NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "field_release": (("record", "the record's basis, consent and restriction"), ("channel", "a channel name")),
     "processing": (("record", "the record's basis, consent and restriction"),),
     "field_marking": (("field", "the field to mark, with its new classification"),),
+    "record_add": (("record", "whether the new record matches the blocklist"),),
 }
 
 

@@ -11,7 +11,7 @@ from .model import Parameters
 
 RequestReader = Callable[[DecisionRequest], Any]
 FieldReader = Callable[[DecisionRequest, FieldFacts], Any]
-ALL = frozenset({"field_release", "processing", "field_marking"})
+ALL = frozenset({"field_release", "processing", "field_marking", "record_add"})
 RECORD_QUESTIONS = frozenset({"field_release", "processing"})
 
 
@@ -142,6 +142,9 @@ FACTS: dict[str, FactSpec] = {s.name: s for s in [
           "processing is restricted on the subject's request (DS4)", lambda r: r.record.restricted, inputs=("record.restricted",)),
     _spec("record.awaiting_confirmation", "bool", "request", RECORD_QUESTIONS, "$.record.awaiting_confirmation",
           "a double opt-in has been sent and not yet confirmed (W3)", lambda r: r.record.awaiting_confirmation, inputs=("record.awaiting_confirmation",)),
+    _spec("record.blocklisted", "bool", "request", frozenset({"record_add"}), "$.record.blocklisted",
+          "the new record's email or phone matches a blocklisted subject (B1)", lambda r: r.record.blocklisted,
+          inputs=("record.blocklisted",)),
     _spec("consent.status", "str", "request", RECORD_QUESTIONS, "$.record.consent.status",
           "consent status, counting a waiting period that has run out as no_response (C2, C3)",
           _consent_status, domain=lambda p: frozenset(p.consent.statuses), derive="consent_status"),

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-Question = Literal["field_release", "processing", "field_marking"]
-QUESTIONS: tuple[str, ...] = ("field_release", "processing", "field_marking")
+Question = Literal["field_release", "processing", "field_marking", "record_add"]
+QUESTIONS: tuple[str, ...] = ("field_release", "processing", "field_marking", "record_add")
 Effect = Literal["allow", "deny", "warn", "exempt"]
 Lang = Literal["en", "nl"]
 LANGS: tuple[str, ...] = ("en", "nl")
@@ -112,6 +112,12 @@ class DoubleOptIn(_Spec):
     resend_interval_minutes: Annotated[int, Meta(ge=1)] = 10
 
 
+class Blocklist(_Spec):
+    """What happens when a new record matches a blocklisted subject (B1)."""
+
+    refuse_matches: bool = False
+
+
 class Default(_Spec):
     """What a question answers when no allow or deny rule matches."""
 
@@ -130,6 +136,7 @@ class Parameters(_Spec):
     deadlines: Deadlines
     defaults: dict[Question, Default]
     double_opt_in: DoubleOptIn = DoubleOptIn()
+    blocklist: Blocklist = Blocklist()
 
 
 class Rule(_Spec):

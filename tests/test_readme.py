@@ -33,13 +33,13 @@ def test_python_example(monkeypatch):
 
 def test_first_decision_example(tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}")
-    seed_demo(store, tmp_path / "demo")
-    services = Services(Config(database_url="unused://", rules_path=RULES), store=store)
+    services = Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=store)
+    seed_demo(store, services.lifecycles, tmp_path / "demo")
     curl = next(b for b in blocks("console") if "/api/v1/decisions" in b)
     payload = json.loads(re.search(r"-d '(.*?)'", curl, re.S).group(1))
     expected = json.loads(blocks("json")[0])
     with TestClient(create_app(services.config, services)) as client:
-        listed = client.get("/api/v1/records?module=leads&limit=1").json()
+        listed = client.get("/api/v1/records?module=leads&basis=contract&limit=1").json()
         assert listed[0]["id"] == payload["record_id"]
         body = client.post("/api/v1/decisions", json=payload).json()
     assert body["effect"] == expected["effect"] and body["decided_by"] == expected["decided_by"]

@@ -2,56 +2,84 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Iterator
 
 from ..importer import ImportReport, import_csv
+from ..lifecycles import LifecycleService
 from ..storage import ControllerSettings, Store
 from .layouts import demo_layouts
 from .people import export_csv, invent_people
 
 SEED = 20261203
 ACTOR = "demo"
-_STATES = [  # (share, basis, consent status, has deadline offset in days, restricted)
-    (30, "consent", "obtained", None, False),
-    (10, "consent", "waiting", 10, False),
-    (5, "consent", "waiting", -2, False),
-    (5, "consent", "withdrawn", None, False),
-    (5, "consent", "no_response", None, False),
-    (20, "contract", "not_requested", None, False),
-    (10, "legitimate_interests", "not_requested", None, False),
-    (5, "legal_obligation", "not_requested", None, False),
-    (3, "contract", "not_requested", None, True),
-    (7, "not_applicable", "not_requested", None, False),
+# (share, basis, consent events, days ago the consent request went out)
+_STATES: list[tuple[int, str, tuple[str, ...], int]] = [
+    (30, "consent", ("request_sent", "answer_obtained"), 5),
+    (10, "consent", ("request_sent",), 2),
+    (5, "consent", ("request_sent", "answer_obtained", "withdrawn"), 20),
+    (5, "consent", ("request_sent", "answer_denied"), 3),
+    (5, "consent", ("request_sent",), 60),  # no answer in time: the sweep moves these to no_response
+    (20, "contract", (), 0),
+    (10, "legitimate_interests", (), 0),
+    (5, "legal_obligation", (), 0),
+    (8, "not_applicable", (), 0),
 ]
+_OVERDUE = (7, "consent", ("request_sent",), 120)  # waiting periods that ran out; the sweep has not run
 
 
-def seed_demo(store: Store, directory: Path, people: int = 300) -> list[ImportReport]:
+def seed_demo(store: Store, lifecycles: LifecycleService, directory: Path, people: int = 300) -> list[ImportReport]:
     """Create the demo modules, settings and records, unless the database already has records."""
     if store.count_records() > 0:
         return []
     for layout in demo_layouts():
         store.put_module(layout, ACTOR)
     if store.settings().version == 0:
-        store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Vendors", "Event_Registrations")), ACTOR)
+        store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Vendors", "Event_Registrations"),
+                                               timezone="Europe/Amsterdam", phone_country_code="31"), ACTOR)
     directory.mkdir(parents=True, exist_ok=True)
     reports = []
     for index, module in enumerate(("Leads", "Contacts")):
         path = directory / f"demo_{module.lower()}.csv"
         path.write_text(export_csv(store.module(module), invent_people(people, SEED + index), 4150873000000000000 + index * 10**9), encoding="utf-8")
         reports.append(import_csv(store, path, module, actor=ACTOR))
-    _assign_states(store)
+    _play_lifecycles(store, lifecycles)
     return reports
 
 
-def _assign_states(store: Store) -> None:
+@contextlib.contextmanager
+def _clock_at(store: Store, instant: dt.datetime) -> Iterator[None]:
+    """Run the demo's lifecycle events as if they happened at `instant`."""
+    real = store.clock
+    store.clock = lambda: instant
+    try:
+        yield
+    finally:
+        store.clock = real
+
+
+def _play_lifecycles(store: Store, lifecycles: LifecycleService) -> None:
     rng = random.Random(SEED)
-    weights = [share for share, *_ in _STATES]
     now = store.clock()
-    for record in store.records(limit=100_000):
-        _, basis, status, days, restricted = rng.choices(_STATES, weights)[0]
-        deadline = now + dt.timedelta(days=days) if days is not None else None
-        # Legitimate interests without an assessment on record shows the P2 refusal in decisions.
-        store.update_record_state(record.id, ACTOR, f"demo state: {basis}, consent {status}", "demo.state",
-                                  basis=basis, consent_status=status, consent_deadline=deadline, restricted=restricted)
+    lia = store.add_lia("Offering related products to existing business contacts", "No less intrusive way reaches them",
+                        "Business contacts expect it; an opt-out is in every message", "Data protection officer",
+                        now - dt.timedelta(days=30), ACTOR)
+    choices = [*_STATES, _OVERDUE]
+    plan = [(record, rng.choices(choices, [share for share, *_ in choices])[0]) for record in store.records(limit=100_000)]
+    # Requests whose waiting period ran out are played after the sweep: no sweep has run since,
+    # and decisions already treat them as no_response (C3) and say so.
+    for overdue_pass in (False, True):
+        for record, state in plan:
+            if (state is _OVERDUE) != overdue_pass:
+                continue
+            _, basis, events, days = state
+            if basis != "not_applicable":
+                lifecycles.set_basis(record.id, basis, actor=ACTOR, lia_id=lia.id if basis == "legitimate_interests" else None)
+            for step, event in enumerate(events):
+                with _clock_at(store, now - dt.timedelta(days=days) + dt.timedelta(hours=step)):
+                    lifecycles.consent_event(record.id, event, channel="email", actor=ACTOR)
+        if not overdue_pass:
+            lifecycles.sweep(ACTOR)

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Router, get, put
+import msgspec
+from litestar import Router, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from msgspec import Meta
 
-from engine import RequestError
+from engine import Lang, RequestError
 
 from ..layouts import check_marking
+from ..records import AddedRecord, RecordService
 from ..rules_host import RulesHost
 from ..storage import ModuleLayout, Store, StoredRecord, TimelineEntry
 
 
-def record_router(store: Store) -> Router:
+class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A record to add: its module, its data by field api name, and optionally its CRM id."""
+
+    module: str
+    data: dict[str, Any]
+    id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    lang: Lang = "en"
+
+
+
+def record_router(store: Store, records: RecordService) -> Router:
     """Routes under /api/v1/records."""
+    actor = "api"
+
+    @post("/", status_code=201, sync_to_thread=True, summary="Add a record; a blocklisted subject warns or is refused (B1, CC3)")
+    def add_record(data: JSONBody[NewRecordBody]) -> AddedRecord:
+        return records.add(data.module, data.data, source={"kind": "api", "by": actor}, actor=actor, record_id=data.id, lang=data.lang)
 
     @get("/", sync_to_thread=True, summary="List records, filtered by module, basis and consent status (P4)")
     def list_records(
@@ -37,7 +55,7 @@ def record_router(store: Store) -> Router:
         store.record(record_id)
         return store.timeline(record_id)
 
-    return Router("/api/v1/records", route_handlers=[list_records, one_record, timeline], tags=["records"])
+    return Router("/api/v1/records", route_handlers=[add_record, list_records, one_record, timeline], tags=["records"])
 
 
 def module_router(store: Store, rules: RulesHost) -> Router:

@@ -1,10 +1,13 @@
 """Storage: SQLite by default, PostgreSQL by URL, one data-access facade."""
 
+from .compliance import RecordFilter, TimelineRow
 from .models import (
+    BlockEntry,
     ControllerSettings,
     DataLocation,
     Dpo,
     FieldLayout,
+    Lia,
     ModuleLayout,
     StoredRecord,
     TimelineEntry,
@@ -12,16 +15,20 @@ from .models import (
 from .store import NewRecord, Snapshot, Store, UpsertResult, utc_now
 
 __all__ = [
+    "BlockEntry",
     "ControllerSettings",
     "DataLocation",
     "Dpo",
     "FieldLayout",
+    "Lia",
     "ModuleLayout",
     "NewRecord",
+    "RecordFilter",
     "Snapshot",
     "Store",
     "StoredRecord",
     "TimelineEntry",
+    "TimelineRow",
     "UpsertResult",
     "utc_now",
 ]

@@ -110,8 +110,35 @@ def _initial(op: Operations) -> None:
     )
 
 
+def _lifecycles(op: Operations) -> None:
+    op.add_column("records", sa.Column("basis_set_at", schema.UtcDateTime, nullable=True))
+    op.add_column("records", sa.Column("consent_changed_at", schema.UtcDateTime, nullable=True))
+    op.create_table(
+        "lias",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("purpose", sa.Text, nullable=False),
+        sa.Column("necessity", sa.Text, nullable=False),
+        sa.Column("balancing", sa.Text, nullable=False),
+        sa.Column("assessed_by", sa.String(200), nullable=False),
+        sa.Column("assessed_at", schema.UtcDateTime, nullable=False),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "blocklist",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("reason", sa.String(40), nullable=False),
+        sa.Column("added_at", schema.UtcDateTime, nullable=False),
+        sa.Column("added_by", sa.String(200), nullable=False),
+        sa.UniqueConstraint("kind", "digest", name="uq_blocklist_kind_digest"),
+    )
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
+    (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
 )
 
 

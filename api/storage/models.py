@@ -61,6 +61,8 @@ class ControllerSettings(Struct, frozen=True, kw_only=True, forbid_unknown_field
     modules: tuple[str, ...] = ()
     withheld: tuple[str, ...] | None = None
     waiting_period_days: int | None = None
+    timezone: str = "UTC"
+    phone_country_code: str | None = None
     pinned_version: str | None = None
     dpo: Dpo | None = None
     data_location: DataLocation | None = None
@@ -82,6 +84,8 @@ class StoredRecord(Struct, frozen=True, kw_only=True):
     source: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
+    basis_set_at: dt.datetime | None = None
+    consent_changed_at: dt.datetime | None = None
 
 
 class TimelineEntry(Struct, frozen=True, kw_only=True):
@@ -96,3 +100,27 @@ class TimelineEntry(Struct, frozen=True, kw_only=True):
     detail: dict[str, Any]
     rule_id: str | None = None
     ruleset_version: str | None = None
+
+
+class Lia(Struct, frozen=True, kw_only=True):
+    """A legitimate-interest assessment (P2): purpose, necessity and balancing tests, who and when."""
+
+    id: int
+    purpose: str
+    necessity: str
+    balancing: str
+    assessed_by: str
+    assessed_at: dt.datetime
+    created_at: dt.datetime
+    created_by: str
+
+
+class BlockEntry(Struct, frozen=True, kw_only=True):
+    """A blocklist entry (B2): a keyed hash of an email or phone number, never the value."""
+
+    id: int
+    kind: str
+    digest: str
+    reason: str
+    added_at: dt.datetime
+    added_by: str

@@ -84,6 +84,8 @@ records = sa.Table(
     sa.Column("source", JSON, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("basis_set_at", UtcDateTime, nullable=True),
+    sa.Column("consent_changed_at", UtcDateTime, nullable=True),
     sa.Index("ix_records_module_basis", "module", "basis"),
     sa.Index("ix_records_module_consent", "module", "consent_status"),
     sa.Index("ix_records_consent_deadline", "consent_deadline"),
@@ -121,4 +123,27 @@ imports = sa.Table(
     sa.Column("finished_at", UtcDateTime, nullable=True),
     sa.Column("counts", JSON, nullable=False),
     sa.Column("problems", JSON, nullable=False),
+)
+
+lias = sa.Table(
+    "lias", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("necessity", sa.Text, nullable=False),
+    sa.Column("balancing", sa.Text, nullable=False),
+    sa.Column("assessed_by", sa.String(200), nullable=False),
+    sa.Column("assessed_at", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+)
+
+blocklist = sa.Table(
+    "blocklist", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(40), nullable=False),
+    sa.Column("added_at", UtcDateTime, nullable=False),
+    sa.Column("added_by", sa.String(200), nullable=False),
+    sa.UniqueConstraint("kind", "digest", name="uq_blocklist_kind_digest"),
 )

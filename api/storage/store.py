@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from engine import ConflictError, NotFoundError, expected_one_of
 
 from . import schema as t
+from .compliance import ComplianceStore, RecordFilter
 from .database import create_database, reading, writing
 from .migrations import migrate
 from .models import (
@@ -57,8 +58,8 @@ class Snapshot(msgspec.Struct, frozen=True):
     record: StoredRecord | None
 
 
-class Store:
-    """Typed access to settings, modules, records and timelines."""
+class Store(ComplianceStore):
+    """Typed access to settings, modules, records, timelines, assessments and the blocklist."""
 
     def __init__(self, engine: sa.Engine, clock: Clock = utc_now) -> None:
         self.engine = engine
@@ -210,12 +211,10 @@ class Store:
         return _record(row)
 
     def records(self, module: str | None = None, basis: str | None = None, consent_status: str | None = None,
-                limit: int = 100, after: str | None = None) -> list[StoredRecord]:
-        """List records by id, filtered by module, basis and consent status (P4)."""
-        query = sa.select(t.records).order_by(t.records.c.id).limit(limit)
-        for column, value in ((t.records.c.module, module), (t.records.c.basis, basis), (t.records.c.consent_status, consent_status)):
-            if value is not None:
-                query = query.where(column == value)
+                limit: int = 100, after: str | None = None, ids: list[str] | None = None) -> list[StoredRecord]:
+        """List records by id, filtered by module, basis, consent status and ids (P4)."""
+        where = RecordFilter(module=module, basis=basis, consent_status=consent_status, ids=ids)
+        query = sa.select(t.records).where(*where.conditions()).order_by(t.records.c.id).limit(limit)
         if after is not None:
             query = query.where(t.records.c.id > after)
         with reading(self.engine) as c:
@@ -278,21 +277,6 @@ class Store:
             c.execute(t.unique_values.delete().where(t.unique_values.c.record_id == row.id))
         if row.unique:
             c.execute(t.unique_values.insert(), [dict(module=module, field=f, value=v.casefold(), record_id=row.id) for f, v in row.unique.items()])
-
-    def update_record_state(self, record_id: str, actor: str, summary: str, kind: str, **state: Any) -> StoredRecord:
-        """Change a record's basis, consent or restriction and put it on the timeline, together."""
-        allowed = {"basis", "lia_id", "consent_status", "consent_deadline", "restricted", "awaiting_confirmation"}
-        unknown = set(state) - allowed
-        if unknown:
-            raise ValueError(f"not record state: {sorted(unknown)}")
-        now = self.clock()
-        with writing(self.engine) as c:
-            changed = c.execute(t.records.update().where(t.records.c.id == record_id).values(updated_at=now, **state)).rowcount
-            if not changed:
-                raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
-            c.execute(t.timeline.insert().values(record_id=record_id, at=now, actor=actor, kind=kind, summary=summary,
-                                                 detail=msgspec.to_builtins(state), rule_id=None, ruleset_version=None))
-        return self.record(record_id)
 
     # Timeline -----------------------------------------------------------------------------
 

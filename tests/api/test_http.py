@@ -21,7 +21,8 @@ def imported(services):
 
 def test_decision_about_an_imported_record(client, services, imported):
     record = imported[0]
-    services.store.update_record_state(record.id, "t", "consent given", "consent.answered", basis="consent", consent_status="obtained")
+    services.lifecycles.set_basis(record.id, "consent", actor="t")
+    services.lifecycles.consent_event(record.id, "consent_given", channel="portal", actor="t")
     response = client.post("/api/v1/decisions", json={
         "question": "field_release", "record_id": record.id, "channel": "export",
         "fields": ["Email", "Date_of_Birth", "Industry"], "at": "2026-03-02T10:00:00Z"})

@@ -81,7 +81,7 @@ def test_instants_come_back_in_utc(store, clock):
     store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
     store.upsert_records("Leads", [NewRecord("1", {}, "h")], {"kind": "api"}, "t")
     deadline = dt.datetime(2026, 4, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    record = store.update_record_state("1", "t", "asked", "consent.requested", consent_status="waiting", consent_deadline=deadline)
+    record = store.change_state("1", {"consent_status": "not_requested"}, {"consent_status": "waiting", "consent_deadline": deadline}, [])
     assert record.consent_deadline == deadline and record.consent_deadline.tzinfo == dt.timezone.utc
 
 

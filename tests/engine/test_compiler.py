@@ -40,7 +40,7 @@ def test_exact_text_of_a_load_error(version_dir):
     version_dir.edit("scope.yaml", "when: not compliance.enabled", "when: not compliance.enabld")
     [problem] = problems_of(version_dir.root)
     assert str(problem) == (
-        "rules/gdpr/2026.1/scope.yaml:6: unknown_fact: rule compliance.disabled (field_release, processing): "
+        "rules/gdpr/2026.1/scope.yaml:6: unknown_fact: rule compliance.disabled (field_release, processing, record_add): "
         "unknown fact 'compliance.enabld' - did you mean 'compliance.enabled'? (column 5)"
     )
 

@@ -1,0 +1,146 @@
+"""Lifecycle endpoints: consent events, bases (one, many), reviews, assessments, blocklist, switch, sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Router, delete, get, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import Meta
+
+from engine import Lang, RequestError
+
+from ..blocklist import Blocklist
+from ..lifecycles import BulkResult, LifecycleService
+from ..storage import BlockEntry, Lia, RecordFilter, Store, StoredRecord
+
+Channel = Literal["email", "portal", "phone", "form", "ui", "api"]
+Text = Annotated[str, Meta(min_length=1, max_length=5000)]
+
+
+class ConsentEvent(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How the request or answer was made (C1); answers by phone name who took them."""
+
+    channel: Channel
+    taken_by: str | None = None
+    lang: Lang = "en"
+
+
+class ConsentAnswer(ConsentEvent, kw_only=True, forbid_unknown_fields=True):
+    """The subject's answer to a consent request."""
+
+    answer: Literal["obtained", "denied"]
+
+
+class BasisChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new basis, with the legitimate-interest assessment it rests on when it is that basis (P2)."""
+
+    basis: str
+    lia_id: int | None = None
+    lang: Lang = "en"
+
+
+class BulkBasisChange(BasisChange, kw_only=True, forbid_unknown_fields=True):
+    """A new basis for a list of records or for every record matching a filter (P4)."""
+
+    ids: list[str] | None = None
+    filter: RecordFilter | None = None
+
+
+class NewLia(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A legitimate-interest assessment: purpose, necessity test, balancing test, who and when (P2)."""
+
+    purpose: Text
+    necessity: Text
+    balancing: Text
+    assessed_by: Annotated[str, Meta(min_length=1, max_length=200)]
+    assessed_at: Annotated[dt.datetime, Meta(tz=True)]
+
+
+class NewBlock(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A subject to block by email and/or phone (B1); only keyed hashes are kept (B2)."""
+
+    reason: Literal["erasure", "opt_out", "request"]
+    email: str | None = None
+    phone: str | None = None
+
+
+class Switch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Turn compliance on or off (S1, S4)."""
+
+    enabled: bool
+
+
+def lifecycle_router(store: Store, lifecycles: LifecycleService, blocklist: Blocklist) -> Router:
+    """Routes for record lifecycles and the records they change."""
+    actor = "api"
+
+    @post("/records/{record_id:str}/consent/request", status_code=200, sync_to_thread=True, summary="Ask for consent (C1, C2)")
+    def request_consent(record_id: FromPath[str], data: JSONBody[ConsentEvent]) -> StoredRecord:
+        return lifecycles.consent_event(record_id, "request_sent", channel=data.channel, taken_by=data.taken_by, actor=actor, lang=data.lang)
+
+    @post("/records/{record_id:str}/consent/answer", status_code=200, sync_to_thread=True, summary="Record the answer (C1, C2)")
+    def answer_consent(record_id: FromPath[str], data: JSONBody[ConsentAnswer]) -> StoredRecord:
+        event = "answer_obtained" if data.answer == "obtained" else "answer_denied"
+        return lifecycles.consent_event(record_id, event, channel=data.channel, taken_by=data.taken_by, actor=actor, lang=data.lang)
+
+    @post("/records/{record_id:str}/consent/given", status_code=200, sync_to_thread=True, summary="The subject gave consent unasked (C5)")
+    def give_consent(record_id: FromPath[str], data: JSONBody[ConsentEvent]) -> StoredRecord:
+        return lifecycles.consent_event(record_id, "consent_given", channel=data.channel, taken_by=data.taken_by, actor=actor, lang=data.lang)
+
+    @post("/records/{record_id:str}/consent/withdraw", status_code=200, sync_to_thread=True, summary="Withdraw consent (C2, Art. 7(3))")
+    def withdraw_consent(record_id: FromPath[str], data: JSONBody[ConsentEvent]) -> StoredRecord:
+        return lifecycles.consent_event(record_id, "withdrawn", channel=data.channel, taken_by=data.taken_by, actor=actor, lang=data.lang)
+
+    @put("/records/{record_id:str}/basis", sync_to_thread=True, summary="Set one record's basis (P1, P2, P6)")
+    def set_basis(record_id: FromPath[str], data: JSONBody[BasisChange]) -> StoredRecord:
+        return lifecycles.set_basis(record_id, data.basis, actor=actor, lia_id=data.lia_id, lang=data.lang)
+
+    @post("/bases", status_code=200, sync_to_thread=True, summary="Set the basis of a list of records or of all matching a filter (P4)")
+    def set_bases(data: JSONBody[BulkBasisChange]) -> BulkResult:
+        if (data.ids is None) == (data.filter is None):
+            raise RequestError("request.ambiguous", "give either ids or filter - at $.ids")
+        where = data.filter or RecordFilter(ids=data.ids)
+        if where.module:
+            where = msgspec.structs.replace(where, module=store.resolve_module(where.module))
+        return lifecycles.set_basis_many(data.basis, where, actor=actor, lia_id=data.lia_id)
+
+    @get("/reviews", sync_to_thread=True, summary="Records whose basis is due for review (P5)")
+    def reviews(module: Annotated[str | None, QueryParameter()] = None,
+                limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> list[StoredRecord]:
+        return lifecycles.due_for_review(store.resolve_module(module) if module else None, limit)
+
+    @post("/lias", status_code=201, sync_to_thread=True, summary="Record a legitimate-interest assessment (P2)")
+    def add_lia(data: JSONBody[NewLia]) -> Lia:
+        return store.add_lia(data.purpose, data.necessity, data.balancing, data.assessed_by, data.assessed_at, actor)
+
+    @get("/lias/{lia_id:int}", sync_to_thread=False, summary="One legitimate-interest assessment")
+    def one_lia(lia_id: FromPath[int]) -> Lia:
+        return store.lia(lia_id)
+
+    @post("/blocklist", status_code=201, sync_to_thread=True, summary="Block a subject by email and/or phone (B1, B2)")
+    def block(data: JSONBody[NewBlock]) -> list[BlockEntry]:
+        return blocklist.add(email=data.email, phone=data.phone, reason=data.reason, actor=actor)
+
+    @get("/blocklist", sync_to_thread=True, summary="List blocklist entries: keyed hashes only (B2)")
+    def list_blocks(after: Annotated[int, QueryParameter(ge=0)] = 0,
+                    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> list[BlockEntry]:
+        return store.blocklist_entries(limit, after)
+
+    @delete("/blocklist/{entry_id:int}", sync_to_thread=True, summary="Take an entry off the blocklist")
+    def unblock(entry_id: FromPath[int]) -> None:
+        store.remove_block(entry_id)
+
+    @put("/compliance", sync_to_thread=True, summary="Turn compliance on or off (S1); bases are reset on every record (S4)")
+    def switch(data: JSONBody[Switch]) -> dict[str, int]:
+        return lifecycles.switch_compliance(data.enabled, actor)
+
+    @post("/sweep", status_code=200, sync_to_thread=True, summary="Move records whose waiting period is over to no_response now (C3)")
+    def sweep() -> dict[str, int]:
+        return {"moved": lifecycles.sweep(actor)}
+
+    return Router("/api/v1", route_handlers=[request_consent, answer_consent, give_consent, withdraw_consent, set_basis,
+                                             set_bases, reviews, add_lia, one_lia, block, list_blocks, unblock, switch, sweep],
+                  tags=["lifecycles"])

@@ -1,0 +1,101 @@
+"""Add records from any entry path (API, import, web form) with the same blocklist check (B1, CC3)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+
+from engine import (
+    ConflictError,
+    Decision,
+    DecisionRequest,
+    Problem,
+    RecordFacts,
+    RequestError,
+    did_you_mean,
+    evaluate,
+)
+
+from .addresses import email_problem
+from .blocklist import Blocklist
+from .decisions import engine_settings, module_facts
+from .importer import content_hash
+from .rules_host import RulesHost
+from .storage import ModuleLayout, NewRecord, Store, StoredRecord, TimelineRow
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,), "bigint": (int,), "double": (int, float), "currency": (int, float), "boolean": (bool,),
+    "multiselectpicklist": (list,),
+}
+
+
+class AddedRecord(msgspec.Struct, frozen=True):
+    """A record that was added, and the decision that let it in (with any warnings)."""
+
+    record: StoredRecord
+    decision: Decision
+
+
+def check_data(layout: ModuleLayout, data: dict[str, Any]) -> dict[str, Any]:
+    """Check values given as JSON against a module's fields; raise with every problem found."""
+    problems = []
+    known = {f.name: f for f in layout.fields}
+    for name, value in data.items():
+        field = known.get(name)
+        if field is None:
+            problems.append(Problem("unknown_field", f"module {layout.name} has no field {name!r}{did_you_mean(name, known)}", path=f"$.data.{name}"))
+            continue
+        wanted = _JSON_TYPES.get(field.type, (str,))
+        # JSON true/false are ints to Python; a number field does not take them.
+        if value is not None and (not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted)):
+            expected = " or ".join(t.__name__ for t in wanted)
+            problems.append(Problem("invalid_value", f"{name}: expected {expected}, found {type(value).__name__}", path=f"$.data.{name}"))
+        elif field.type == "email" and isinstance(value, str) and (why := email_problem(value.strip())):
+            problems.append(Problem("invalid_value", f"{name}: not an email address: it {why}", path=f"$.data.{name}"))
+    for field in layout.fields:
+        if field.required and field.subform is None and data.get(field.name) in (None, ""):
+            problems.append(Problem("required", f"{field.name} is required", path=f"$.data.{field.name}"))
+    if problems:
+        raise RequestError("record.invalid", f"{len(problems)} problem(s) with the record's data", problems)
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if v is not None}
+
+
+class RecordService:
+    """Create records after the engine's record_add decision."""
+
+    def __init__(self, store: Store, rules: RulesHost, blocklist: Blocklist) -> None:
+        self.store, self.rules, self.blocklist = store, rules, blocklist
+
+    def admit(self, layout: ModuleLayout, blocklisted: bool, lang: str = "en") -> Decision:
+        """Ask the engine whether a record may be added (B1)."""
+        settings = self.store.settings()
+        now = self.store.clock()
+        request = DecisionRequest(question="record_add", at=now, module=module_facts(layout), settings=engine_settings(settings),
+                                  record=RecordFacts(blocklisted=blocklisted), lang=lang)
+        return evaluate(self.rules.active(now, settings.pinned_version), request)
+
+    def add(self, module: str, data: dict[str, Any], *, source: dict[str, Any], actor: str,
+            record_id: str | None = None, lang: str = "en") -> AddedRecord:
+        """Add one record; a blocklist match warns, or refuses when the rules say so (CC3)."""
+        layout = self.store.module(module)
+        clean = check_data(layout, data)
+        settings = self.store.settings()
+        matched = self.blocklist.matches(layout, clean, settings.phone_country_code)
+        decision = self.admit(layout, bool(matched), lang)
+        if decision.effect == "deny":
+            raise ConflictError("record.refused", f"{decision.reasons[0].message} (rule {decision.decided_by})",
+                                [Problem(decision.decided_by, decision.reasons[0].message)])
+        record_id = record_id or "r" + hashlib.sha256(content_hash(layout.name, clean).encode() + str(self.store.clock()).encode()).hexdigest()[:30]
+        unique = {f.name: str(clean[f.name]) for f in layout.fields if f.unique and f.name in clean}
+        result = self.store.upsert_records(layout.name, [NewRecord(record_id, clean, content_hash(layout.name, clean), unique)], source, actor)
+        if record_id in result.refused:
+            raise ConflictError("record.conflict", result.refused[record_id])
+        if result.unchanged or result.updated:
+            raise ConflictError("record.exists", f"a record with id {record_id} already exists")
+        if decision.warnings:
+            self.store.add_timeline(record_id, [TimelineRow(
+                kind="blocklist.matched", summary="added although it matches the blocklist", actor=actor,
+                rule_id=w.rule, ruleset_version=decision.ruleset.version, detail={"entries": [m.id for m in matched]}) for w in decision.warnings])
+        return AddedRecord(self.store.record(record_id), decision)
