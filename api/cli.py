@@ -135,21 +135,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from .app import Services
     from .importer import import_csv
     from .progress import ProgressBar
-    from .storage import Store
 
-    store = Store.open(Config.from_env(database_url=args.database).database_url)
+    services = Services(Config.from_env(database_url=args.database))
+    store = services.store
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
         return 2
     with ProgressBar(f"importing {path.name}") as bar:
-        report = import_csv(store, path, args.module, encoding=args.encoding, actor=os.environ.get("USER", "cli"), progress=bar.update)
+        report = import_csv(store, path, args.module, encoding=args.encoding, actor=os.environ.get("USER", "cli"),
+                            progress=bar.update, screen=services.records.screen)
     for warning in report.warnings:
         print(f"{path}: warning: {warning}", file=sys.stderr)
     for problem in report.problems:
         print(f"{path}:{problem.line}: {problem.code}: {problem.message}", file=sys.stderr)
+    for flag in report.flagged:
+        print(f"{path}:{flag.line}: warning: {flag.code}: {flag.message}", file=sys.stderr)
     print(f"{path.name} -> {report.module}: {report.rows} rows, {report.created} created, {report.updated} updated, "
           f"{report.unchanged} unchanged, {report.failed} not imported")
     return 1 if report.failed else 0
@@ -178,7 +182,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     config = Config.from_env(database_url=args.database)
     services = Services(config)
-    reports = seed_demo(services.store, services.lifecycles, config.var_dir / "demo", people=args.people)
+    reports = seed_demo(services.store, services.lifecycles, config.var_dir / "demo", people=args.people, screen=services.records.screen)
     if not reports:
         print("demo data already present; nothing added")
     for report in reports:

@@ -10,14 +10,14 @@ import io
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import msgspec
 
-from engine import RequestError, did_you_mean
+from engine import Decision, RequestError, did_you_mean
 
 from .addresses import email_problem
-from .storage import FieldLayout, ModuleLayout, NewRecord, Store
+from .storage import FieldLayout, ModuleLayout, NewRecord, Store, TimelineRow
 
 BATCH = 500
 ID_HEADERS = {"record id", "record_id", "id"}
@@ -49,6 +49,7 @@ class ImportReport(msgspec.Struct):
     failed: int = 0
     problems: list[ImportProblem] = []
     warnings: list[str] = []
+    flagged: list[ImportProblem] = []
 
 
 def decode(data: bytes, name: str, encoding: str | None) -> str:
@@ -180,9 +181,19 @@ def content_hash(module: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(module.encode() + b"\0" + msgspec.json.encode(data, order="sorted")).hexdigest()
 
 
+class Screen(Protocol):
+    """What decides, for new records, whether each may be added (the blocklist check, B1)."""
+
+    def __call__(self, layout: ModuleLayout, rows: list[NewRecord]) -> list[Decision]: ...
+
+
 def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = None, actor: str = "cli",
-               progress: Progress | None = None) -> ImportReport:
-    """Import one CRM export into `module`; bad rows are reported by line, the rest is imported."""
+               progress: Progress | None = None, screen: Screen | None = None) -> ImportReport:
+    """Import one CRM export into `module`; bad rows are reported by line, the rest is imported.
+
+    New records pass `screen` first, as records added any other way do: a refusal is reported
+    by line like any bad row, a warning is reported in `flagged` and on the record's timeline.
+    """
     layout = store.module(module)
     data = path.read_bytes()
     text = decode(data, path.name, encoding)
@@ -198,7 +209,9 @@ def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = 
     import_id = store.start_import(layout.name, path.name, "sha256:" + hashlib.sha256(data).hexdigest(), actor)
     source = {"kind": "import", "file": path.name, "import_id": import_id, "by": actor}
     for start in range(0, len(rows), BATCH):
-        result = store.upsert_records(layout.name, rows[start:start + BATCH], source, actor)
+        batch = _screened(store, layout, rows[start:start + BATCH], lines, report, screen)
+        result = store.upsert_records(layout.name, [row for row, _ in batch], source, actor)
+        _note_warnings(store, batch, result.created, lines, report, actor)
         report.created += len(result.created)
         report.updated += len(result.updated)
         report.unchanged += len(result.unchanged)
@@ -211,6 +224,36 @@ def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = 
     counts = {k: getattr(report, k) for k in ("rows", "created", "updated", "unchanged", "failed")}
     store.finish_import(import_id, counts, [msgspec.to_builtins(p) for p in report.problems])
     return report
+
+
+def _screened(store: Store, layout: ModuleLayout, rows: list[NewRecord], lines: dict[str, int], report: ImportReport,
+              screen: Screen | None) -> list[tuple[NewRecord, Decision | None]]:
+    if screen is None:
+        return [(row, None) for row in rows]
+    existing = {r.id for r in store.records(ids=[r.id for r in rows], limit=len(rows))}
+    new = [row for row in rows if row.id not in existing]
+    decisions = dict(zip((row.id for row in new), screen(layout, new)))
+    kept = []
+    for row in rows:
+        decision = decisions.get(row.id)
+        if decision is not None and decision.effect == "deny":
+            report.problems.append(ImportProblem(lines[row.id], decision.decided_by, decision.reasons[0].message, record_id=row.id))
+        else:
+            kept.append((row, decision))
+    return kept
+
+
+def _note_warnings(store: Store, batch: list[tuple[NewRecord, Decision | None]], created: list[str], lines: dict[str, int],
+                   report: ImportReport, actor: str) -> None:
+    made = set(created)
+    for row, decision in batch:
+        if decision is None or not decision.warnings or row.id not in made:
+            continue
+        for warning in decision.warnings:
+            report.flagged.append(ImportProblem(lines[row.id], warning.rule, warning.message, record_id=row.id))
+        store.add_timeline(row.id, [TimelineRow(kind="blocklist.matched", summary="imported although it matches the blocklist",
+                                                actor=actor, rule_id=w.rule, ruleset_version=decision.ruleset.version)
+                                    for w in decision.warnings])
 
 
 def _read_rows(reader: Any, header: list[str], id_column: int | None, mapped: dict[int, FieldLayout],

@@ -143,13 +143,13 @@ class LifecycleService:
         event = "compliance_on" if enabled else "compliance_off"
         chart = ruleset.statecharts["basis"]
         self.store.save_settings(msgspec.structs.replace(settings, compliance_enabled=enabled), actor)
-        counts = {}
         # The answer depends only on (state, event): durable-rules is asked once per state.
+        moves = {}
         for state in self.store.state_counts("basis", RecordFilter()):
             outcome = chart.apply(state, event, {})
-            row = self._row(ruleset, outcome, "basis", event, actor)
-            counts[state] = self.store.bulk_change(RecordFilter(basis=state), {"basis": outcome.to, "basis_set_at": now}, row)
-        return counts
+            if outcome.allowed:
+                moves[state] = (outcome.to, self._row(ruleset, outcome, "basis", event, actor))
+        return self.store.bulk_transition("basis", moves, RecordFilter(), {"basis_set_at": now})
 
     def sweep(self, actor: str = "sweep") -> int:
         """Move every record whose waiting period is over to no_response (C3); return how many."""
@@ -159,8 +159,10 @@ class LifecycleService:
         if not outcome.allowed:
             return 0
         row = self._row(ruleset, outcome, "consent", "deadline_passed", actor)
-        overdue = RecordFilter(consent_status="waiting", deadline_before=now)
-        return self.store.bulk_change(overdue, {"consent_status": outcome.to, "consent_deadline": None, "consent_changed_at": now}, row)
+        overdue = RecordFilter(deadline_before=now)
+        moved = self.store.bulk_transition("consent_status", {"waiting": (outcome.to, row)}, overdue,
+                                           {"consent_deadline": None, "consent_changed_at": now})
+        return moved["waiting"]
 
     def due_for_review(self, module: str | None, limit: int = 100) -> list[StoredRecord]:
         """Records whose basis is past its review interval (P5)."""

@@ -76,6 +76,12 @@ class RecordService:
                                   record=RecordFacts(blocklisted=blocklisted), lang=lang)
         return evaluate(self.rules.active(now, settings.pinned_version), request)
 
+    def screen(self, layout: ModuleLayout, rows: list[NewRecord]) -> list[Decision]:
+        """Decide for many new records at once whether each may be added (imports, B1, CC3)."""
+        matched = self.blocklist.matching_many(layout, [row.data for row in rows], self.store.settings().phone_country_code)
+        answers = {flag: self.admit(layout, flag) for flag in set(matched)}
+        return [answers[flag] for flag in matched]
+
     def add(self, module: str, data: dict[str, Any], *, source: dict[str, Any], actor: str,
             record_id: str | None = None, lang: str = "en") -> AddedRecord:
         """Add one record; a blocklist match warns, or refuses when the rules say so (CC3)."""

@@ -94,7 +94,7 @@ class RulesetRef(Struct, frozen=True):
     digest: str
 
 
-class FieldDecision(Struct, frozen=True, omit_defaults=True):
+class FieldDecision(Struct, frozen=True):
     """The answer for one field of a field release."""
 
     field: str
@@ -113,7 +113,7 @@ class Outcome(Struct, frozen=True):
     warnings: tuple[Reason, ...]
 
 
-class Decision(Struct, frozen=True, omit_defaults=True):
+class Decision(Struct, frozen=True):
     """An answer with every reason, the deciding rule and the ruleset that gave it."""
 
     question: Question

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 from typing import Iterator
 
-from ..importer import ImportReport, import_csv
+from ..importer import ImportReport, Screen, import_csv
 from ..lifecycles import LifecycleService
 from ..storage import ControllerSettings, Store
 from .layouts import demo_layouts
@@ -31,7 +31,8 @@ _STATES: list[tuple[int, str, tuple[str, ...], int]] = [
 _OVERDUE = (7, "consent", ("request_sent",), 120)  # waiting periods that ran out; the sweep has not run
 
 
-def seed_demo(store: Store, lifecycles: LifecycleService, directory: Path, people: int = 300) -> list[ImportReport]:
+def seed_demo(store: Store, lifecycles: LifecycleService, directory: Path, people: int = 300,
+              screen: Screen | None = None) -> list[ImportReport]:
     """Create the demo modules, settings and records, unless the database already has records."""
     if store.count_records() > 0:
         return []
@@ -45,7 +46,7 @@ def seed_demo(store: Store, lifecycles: LifecycleService, directory: Path, peopl
     for index, module in enumerate(("Leads", "Contacts")):
         path = directory / f"demo_{module.lower()}.csv"
         path.write_text(export_csv(store.module(module), invent_people(people, SEED + index), 4150873000000000000 + index * 10**9), encoding="utf-8")
-        reports.append(import_csv(store, path, module, actor=ACTOR))
+        reports.append(import_csv(store, path, module, actor=ACTOR, screen=screen))
     _play_lifecycles(store, lifecycles)
     return reports
 

@@ -84,17 +84,32 @@ class ComplianceStore:
         if values:
             c.execute(t.timeline.insert(), values)
 
-    def bulk_change(self, where: RecordFilter, changes: dict[str, Any], row: TimelineRow) -> int:
-        """Change every record matching `where` and add one timeline row to each, in one transaction."""
+    def bulk_transition(self, column: str, moves: dict[str, tuple[str, TimelineRow]], where: RecordFilter,
+                        changes: dict[str, Any]) -> dict[str, int]:
+        """Move every record matching `where` from each state in `moves` to its new state, with one
+        timeline row each, in one transaction; return how many records left each state."""
+        if column not in STATE_COLUMNS or set(changes) - STATE_COLUMNS:
+            raise ValueError(f"not record state: {column}, {sorted(changes)}")
         now = self.clock()
+        state = t.records.c[column]
         conditions = where.conditions()
         columns = ["record_id", "at", "actor", "kind", "summary", "detail", "rule_id", "ruleset_version"]
-        select = sa.select(t.records.c.id, sa.literal(now, t.UtcDateTime), sa.literal(row.actor), sa.literal(row.kind),
-                           sa.literal(row.summary), sa.literal(row.detail, t.JSON), sa.literal(row.rule_id, sa.String),
-                           sa.literal(row.ruleset_version, sa.String)).where(*conditions)
+        counts = {}
         with writing(self.engine) as c:
-            c.execute(t.timeline.insert().from_select(columns, select))
-            return int(c.execute(t.records.update().where(*conditions).values(updated_at=now, **changes)).rowcount)
+            # Every row is written from the state before any update, so no record moves twice.
+            for old, (_new, row) in moves.items():
+                select = sa.select(t.records.c.id, sa.literal(now, t.UtcDateTime), sa.literal(row.actor), sa.literal(row.kind),
+                                   sa.literal(row.summary), sa.literal(row.detail, t.JSON), sa.literal(row.rule_id, sa.String),
+                                   sa.literal(row.ruleset_version, sa.String)).where(*conditions, state == old)
+                # (the driver's rowcount of INSERT ... SELECT is not reliable on SQLite: count first)
+                counts[old] = int(c.execute(sa.select(sa.func.count()).select_from(t.records).where(*conditions, state == old)).scalar_one())
+                if counts[old]:
+                    c.execute(t.timeline.insert().from_select(columns, select))
+            if moves:
+                new_state = sa.case({old: new for old, (new, _row) in moves.items()}, value=state)
+                c.execute(t.records.update().where(*conditions, state.in_(list(moves)))
+                          .values({column: new_state, "updated_at": now, **changes}))
+        return counts
 
     def count_where(self, where: RecordFilter) -> int:
         """Count the records matching a filter."""
