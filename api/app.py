@@ -10,10 +10,13 @@ from typing import AsyncIterator, Callable
 from litestar import Litestar, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
+from .auth import Authenticator
 from .blocklist import Blocklist
 from .config import Config
 from .decisions import DecisionService
+from .http.access import access_router
 from .http.decisions import decision_router
 from .http.lifecycle import lifecycle_router
 from .http.records import module_router, record_router
@@ -39,6 +42,7 @@ class Services:
         self.lifecycles = LifecycleService(self.store, self.rules)
         self.blocklist = Blocklist(self.store, load_secret(config.var_dir))
         self.records = RecordService(self.store, self.rules, self.blocklist)
+        self.auth = Authenticator(self.store)
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
@@ -77,12 +81,15 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             record_router(services.store, services.records),
             module_router(services.store, services.rules),
             lifecycle_router(services.store, services.lifecycles, services.blocklist),
+            access_router(services.store),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[background],
-        openapi_config=OpenAPIConfig(title="lawful", version="0.1.0", path="/schema",
-                                     description="GDPR compliance decisions for CRM data.",
-                                     render_plugins=[SwaggerRenderPlugin()]),
+        openapi_config=OpenAPIConfig(
+            title="lawful", version="0.1.0", path="/schema", render_plugins=[SwaggerRenderPlugin()],
+            description="GDPR compliance decisions for CRM data. Send an API key as 'Authorization: Bearer <key>'; "
+                        "each operation says which roles may call it.",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")})),
     )
     app.state.services = services
     return app

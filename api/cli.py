@@ -178,15 +178,20 @@ def cmd_modules(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .app import Services
-    from .demo import seed_demo
+    from .demo import ensure_demo_access, seed_demo
 
+    if not 1 <= args.people <= 10_000:
+        print("error: --people must be between 1 and 10000", file=sys.stderr)
+        return 2
     config = Config.from_env(database_url=args.database)
     services = Services(config)
     reports = seed_demo(services.store, services.lifecycles, config.var_dir / "demo", people=args.people, screen=services.records.screen)
     if not reports:
-        print("demo data already present; nothing added")
+        print("the database already has records; no demo records added")
     for report in reports:
         print(f"demo: {report.module}: {report.created} records from {report.file}")
+    for path in ensure_demo_access(services.store, config.var_dir):
+        print(f"demo: wrote {path} (admin credentials; keep them out of version control)")
     return 0
 
 
@@ -196,6 +201,47 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     services = Services(Config.from_env(database_url=args.database))
     moved = services.lifecycles.sweep("cli")
     print(f"sweep: {moved} record(s) moved from waiting to no_response")
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from .auth import hash_password
+    from .storage import Store
+
+    store = Store.open(Config.from_env(database_url=args.database).database_url)
+    if args.action == "list":
+        for user in store.users():
+            print(f"{user.username}\t{user.role}\t{'disabled' if user.disabled_at else 'active'}")
+        return 0
+    if args.action == "disable":
+        store.disable_user(args.username, "cli")
+        print(f"user {args.username} disabled")
+        return 0
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.username}: ")
+    user = store.add_user(args.username, hash_password(password), args.role, "cli")
+    print(f"user {user.username} created with role {user.role}")
+    return 0
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from .auth import new_api_key
+    from .storage import Store
+
+    store = Store.open(Config.from_env(database_url=args.database).database_url)
+    if args.action == "list":
+        for key in store.keys():
+            print(f"{key.id}\t{key.prefix}\t{key.name}\t{key.role}\t{'revoked' if key.revoked_at else 'active'}")
+        return 0
+    if args.action == "revoke":
+        store.revoke_key(int(args.name))
+        print(f"key {args.name} revoked")
+        return 0
+    token, prefix, hashed = new_api_key()
+    store.add_key(prefix, hashed, args.name, args.role, "cli")
+    print(token)
+    print(f"API key {args.name!r} with role {args.role}: shown once, keep it safe", file=sys.stderr)
     return 0
 
 
@@ -280,6 +326,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("modules", cmd_modules, "list modules, or load their layouts from CRM field metadata (JSON)")
     p.add_argument("action", choices=["list", "load"])
     p.add_argument("file", nargs="?")
+    p.add_argument("--database", **database)
+
+    p = add("user", cmd_user, "add, list or disable users (roles: admin, analyst, marketer, app)")
+    p.add_argument("action", choices=["add", "list", "disable"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", choices=["admin", "analyst", "marketer", "app"], default="admin")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--database", **database)
+
+    p = add("key", cmd_key, "create, list or revoke API keys; a new key is printed once")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("name", nargs="?", help="what uses the key (create), or its id (revoke)")
+    p.add_argument("--role", choices=["admin", "analyst", "marketer", "app"], default="app")
     p.add_argument("--database", **database)
 
     p = add("sweep", cmd_sweep, "move records whose consent waiting period is over to no_response (C3)")

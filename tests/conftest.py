@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import uuid
@@ -46,6 +47,25 @@ def _postgres_available() -> str | None:
 
 
 _PG_MISSING = _postgres_available()
+
+
+def admin_key(store: Store, role: str = "admin") -> str:
+    """Create an API key with `role` and return it."""
+    from api.auth import new_api_key
+
+    token, prefix, hashed = new_api_key()
+    store.add_key(prefix, hashed, f"test-{role}-{prefix}", role, "test")
+    return token
+
+
+@contextlib.contextmanager
+def client_for(app, store: Store, role: str = "admin"):  # type: ignore[no-untyped-def]
+    """A test client for `app` that sends an API key with `role`."""
+    from litestar.testing import TestClient
+
+    with TestClient(app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {admin_key(store, role)}"
+        yield test_client
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ import shutil
 import subprocess
 import sys
 
-from litestar.testing import TestClient
-
 from api.app import Services, create_app
 from api.config import Config
 from api.demo import seed_demo
 from api.storage import Store
-from tests.conftest import ROOT, RULES
+from tests.conftest import ROOT, RULES, client_for
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -38,7 +36,7 @@ def test_first_decision_example(tmp_path):
     curl = next(b for b in blocks("console") if "/api/v1/decisions" in b)
     payload = json.loads(re.search(r"-d '(.*?)'", curl, re.S).group(1))
     expected = json.loads(blocks("json")[0])
-    with TestClient(create_app(services.config, services)) as client:
+    with client_for(create_app(services.config, services), store) as client:
         listed = client.get("/api/v1/records?module=leads&basis=contract&limit=1").json()
         assert listed[0]["id"] == payload["record_id"]
         body = client.post("/api/v1/decisions", json=payload).json()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import random
+import secrets
 from pathlib import Path
 from typing import Iterator
 
+from ..auth import hash_password, new_api_key
 from ..importer import ImportReport, Screen, import_csv
 from ..lifecycles import LifecycleService
 from ..storage import ControllerSettings, Store
@@ -84,3 +87,27 @@ def _play_lifecycles(store: Store, lifecycles: LifecycleService) -> None:
                     lifecycles.consent_event(record.id, event, channel="email", actor=ACTOR)
         if not overdue_pass:
             lifecycles.sweep(ACTOR)
+
+
+def ensure_demo_access(store: Store, var_dir: Path) -> list[Path]:
+    """Give a demo installation an admin API key and an admin user, written to files in var/ (mode 600)."""
+    written = []
+    key_file, password_file = var_dir / "demo-admin.key", var_dir / "demo-admin.password"
+    if not key_file.exists():
+        token, prefix, hashed = new_api_key()
+        store.add_key(prefix, hashed, "demo-admin", "admin", ACTOR)
+        _write_private(key_file, token)
+        written.append(key_file)
+    if not password_file.exists() and not any(u.username == "admin" for u in store.users()):
+        password = secrets.token_urlsafe(12)
+        store.add_user("admin", hash_password(password), "admin", ACTOR)
+        _write_private(password_file, password)
+        written.append(password_file)
+    return written
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text + "\n")

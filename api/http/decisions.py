@@ -7,6 +7,7 @@ from litestar.params import JSONBody
 
 from engine import Decision
 
+from ..auth import allow
 from ..decisions import BatchQuery, BatchResult, DecisionQuery, DecisionService
 
 
@@ -14,12 +15,12 @@ def decision_router(service: DecisionService) -> Router:
     """Routes under /api/v1/decisions."""
 
     @post("/", status_code=200, sync_to_thread=False, summary="Ask one question",
-          description="Field release, processing or field marking, about a stored record (record_id) or facts given inline.")
+          **allow("app", "admin", "analyst", doc="Field release, processing, field marking or record add, about a stored record (record_id) or facts given inline."))
     def decide(data: JSONBody[DecisionQuery]) -> Decision:
         return service.decide(data)
 
     @post("/batch", status_code=200, sync_to_thread=False, summary="Ask many questions at once",
-          description="Up to 10,000 queries; each gets a decision, or an error by index while the others are answered.")
+          **allow("app", "admin", "analyst", doc="Up to 10,000 queries; each gets a decision, or an error by index while the others are answered."))
     def decide_batch(data: JSONBody[BatchQuery]) -> BatchResult:
         return service.decide_batch(data)
 

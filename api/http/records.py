@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Router, get, post, put
+from litestar import Request, Router, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Meta
 
 from engine import Lang, RequestError
 
+from ..auth import ROLES, allow, principal_of
 from ..layouts import check_marking
 from ..records import AddedRecord, RecordService
 from ..rules_host import RulesHost
@@ -29,13 +30,14 @@ class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 def record_router(store: Store, records: RecordService) -> Router:
     """Routes under /api/v1/records."""
-    actor = "api"
 
-    @post("/", status_code=201, sync_to_thread=True, summary="Add a record; a blocklisted subject warns or is refused (B1, CC3)")
-    def add_record(data: JSONBody[NewRecordBody]) -> AddedRecord:
+    @post("/", status_code=201, sync_to_thread=True, summary="Add a record; a blocklisted subject warns or is refused (B1, CC3)",
+          **allow("app", "admin"))
+    def add_record(request: Request[Any, Any, Any], data: JSONBody[NewRecordBody]) -> AddedRecord:
+        actor = principal_of(request).actor
         return records.add(data.module, data.data, source={"kind": "api", "by": actor}, actor=actor, record_id=data.id, lang=data.lang)
 
-    @get("/", sync_to_thread=True, summary="List records, filtered by module, basis and consent status (P4)")
+    @get("/", sync_to_thread=True, summary="List records, filtered by module, basis and consent status (P4)", **allow("app", "admin"))
     def list_records(
         module: FromQuery[str | None] = None,
         basis: FromQuery[str | None] = None,
@@ -46,11 +48,11 @@ def record_router(store: Store, records: RecordService) -> Router:
         name = store.resolve_module(module) if module else None
         return store.records(module=name, basis=basis, consent_status=consent_status, limit=limit, after=after)
 
-    @get("/{record_id:str}", sync_to_thread=False, summary="One record with its source (D1)")
+    @get("/{record_id:str}", sync_to_thread=False, summary="One record with its source (D1)", **allow("app", "admin"))
     def one_record(record_id: FromPath[str]) -> StoredRecord:
         return store.record(record_id)
 
-    @get("/{record_id:str}/timeline", sync_to_thread=False, summary="A record's timeline, oldest first (A1)")
+    @get("/{record_id:str}/timeline", sync_to_thread=False, summary="A record's timeline, oldest first (A1)", **allow("app", "admin"))
     def timeline(record_id: FromPath[str]) -> list[TimelineEntry]:
         store.record(record_id)
         return store.timeline(record_id)
@@ -61,22 +63,22 @@ def record_router(store: Store, records: RecordService) -> Router:
 def module_router(store: Store, rules: RulesHost) -> Router:
     """Routes under /api/v1/modules."""
 
-    @get("/", sync_to_thread=False, summary="List modules")
+    @get("/", sync_to_thread=False, summary="List modules", **allow(*ROLES))
     def list_modules() -> list[str]:
         return store.module_names()
 
-    @get("/{name:str}", sync_to_thread=False, summary="One module's field layout and personal marking")
+    @get("/{name:str}", sync_to_thread=False, summary="One module's field layout and personal marking", **allow(*ROLES))
     def one_module(name: FromPath[str]) -> ModuleLayout:
         return store.module(name)
 
     @put("/{name:str}", sync_to_thread=False, summary="Create or replace a module's field layout",
-         description="Personal marking in the layout is checked by the engine (F1-F4); a refused marking refuses the whole layout.")
-    def put_module(name: FromPath[str], data: JSONBody[ModuleLayout]) -> ModuleLayout:
+         **allow("admin", doc="Personal marking in the layout is checked by the engine (F1-F4); a refused marking refuses the whole layout."))
+    def put_module(request: Request[Any, Any, Any], name: FromPath[str], data: JSONBody[ModuleLayout]) -> ModuleLayout:
         if data.name != name:
             raise RequestError("request.mismatch", f"the path names module {name!r} but the body names {data.name!r} - at $.name")
         problems = check_marking(data, store.settings(), rules, store.clock())
         if problems:
             raise RequestError("layout.marking_refused", f"{len(problems)} personal marking(s) refused by the rules", problems)
-        return store.put_module(data, "api", keep_marking=False)
+        return store.put_module(data, principal_of(request).actor, keep_marking=False)
 
     return Router("/api/v1/modules", route_handlers=[list_modules, one_module, put_module], tags=["modules"])

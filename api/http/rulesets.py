@@ -10,6 +10,7 @@ from litestar.params import FromPath
 
 from engine import Problem, Rule, Ruleset, RulesetDiff, diff_rulesets
 
+from ..auth import ROLES, allow
 from ..rules_host import RulesHost
 from ..storage import Store
 
@@ -56,20 +57,20 @@ def ruleset_router(rules: RulesHost, store: Store) -> Router:
         pin = store.settings().pinned_version
         return rules.active(store.clock(), pin), pin
 
-    @get("/", sync_to_thread=False, summary="List ruleset versions and the active one")
+    @get("/", sync_to_thread=False, summary="List ruleset versions and the active one", **allow(*ROLES))
     def list_versions() -> RulesetInfo:
         current, pin = active()
         error = rules.last_error
         return RulesetInfo(rules.library.name, current.version, pin, [_info(r, current) for r in rules.library.versions],
                            rules.loaded_at, list(error.problems) if error else None)
 
-    @get("/{version:str}", sync_to_thread=False, summary="One version with its rules")
+    @get("/{version:str}", sync_to_thread=False, summary="One version with its rules", **allow(*ROLES))
     def one_version(version: FromPath[str]) -> VersionDetail:
         current, _ = active()
         ruleset = rules.library.get(version)
         return VersionDetail(_info(ruleset, current), [r.rule for r in ruleset.rules])
 
-    @get("/{old:str}/diff/{new:str}", sync_to_thread=False, summary="What changed between two versions")
+    @get("/{old:str}/diff/{new:str}", sync_to_thread=False, summary="What changed between two versions", **allow(*ROLES))
     def diff(old: FromPath[str], new: FromPath[str]) -> RulesetDiff:
         return diff_rulesets(rules.library.get(old), rules.library.get(new))
 

@@ -1,5 +1,6 @@
 """Storage: SQLite by default, PostgreSQL by URL, one data-access facade."""
 
+from .access import ApiKey, User
 from .compliance import RecordFilter, TimelineRow
 from .models import (
     BlockEntry,
@@ -15,6 +16,8 @@ from .models import (
 from .store import NewRecord, Snapshot, Store, UpsertResult, utc_now
 
 __all__ = [
+    "ApiKey",
+    "User",
     "BlockEntry",
     "ControllerSettings",
     "DataLocation",

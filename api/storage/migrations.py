@@ -136,9 +136,49 @@ def _lifecycles(op: Operations) -> None:
     )
 
 
+def _access(op: Operations) -> None:
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("username", sa.String(100), nullable=False, unique=True),
+        sa.Column("password_hash", sa.String(300), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("disabled_at", schema.UtcDateTime, nullable=True),
+    )
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("prefix", sa.String(16), nullable=False, unique=True),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("revoked_at", schema.UtcDateTime, nullable=True),
+    )
+    op.create_table(
+        "web_sessions",
+        sa.Column("digest", sa.String(64), primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("csrf", sa.String(64), nullable=False),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("expires_at", schema.UtcDateTime, nullable=False),
+    )
+    op.create_table(
+        "settings_history",
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("data", schema.JSON, nullable=False),
+        sa.Column("changed_at", schema.UtcDateTime, nullable=False),
+        sa.Column("changed_by", sa.String(200), nullable=False),
+    )
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
+    (3, "access: users, API keys, web sessions, settings history", _access),
 )
 
 

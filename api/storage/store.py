@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from engine import ConflictError, NotFoundError, expected_one_of
 
 from . import schema as t
+from .access import AccessStore
 from .compliance import ComplianceStore, RecordFilter
 from .database import create_database, reading, writing
 from .migrations import migrate
@@ -58,7 +59,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     record: StoredRecord | None
 
 
-class Store(ComplianceStore):
+class Store(ComplianceStore, AccessStore):
     """Typed access to settings, modules, records, timelines, assessments and the blocklist."""
 
     def __init__(self, engine: sa.Engine, clock: Clock = utc_now) -> None:
@@ -99,14 +100,21 @@ class Store(ComplianceStore):
         data.pop("version", None)
         with writing(self.engine) as c:
             version = c.execute(sa.select(t.settings.c.version).where(t.settings.c.id == 1)).scalar()
+            now = self.clock()
             if version is None:
-                c.execute(t.settings.insert().values(id=1, version=1, data=data, updated_at=self.clock(), updated_by=actor))
+                c.execute(t.settings.insert().values(id=1, version=1, data=data, updated_at=now, updated_by=actor))
             else:
                 if new.version and new.version != version:
                     raise ConflictError("settings.changed", f"settings were changed by someone else (version {version}, yours {new.version}); reload and try again")
-                c.execute(t.settings.update().where(t.settings.c.id == 1).values(version=version + 1, data=data, updated_at=self.clock(), updated_by=actor))
+                c.execute(t.settings.update().where(t.settings.c.id == 1).values(version=version + 1, data=data, updated_at=now, updated_by=actor))
+            c.execute(t.settings_history.insert().values(version=(version or 0) + 1, data=data, changed_at=now, changed_by=actor))
         self._settings = None
         return self.settings()
+
+    def settings_history(self) -> list[dict[str, Any]]:
+        """Every settings version: what it was, when and who made it (R2)."""
+        with reading(self.engine) as c:
+            return [row._asdict() for row in c.execute(sa.select(t.settings_history).order_by(t.settings_history.c.version))]
 
     # Modules ------------------------------------------------------------------------------
 

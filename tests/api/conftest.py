@@ -2,13 +2,12 @@
 
 
 import pytest
-from litestar.testing import TestClient
 
 from api.app import Services, create_app
 from api.config import Config
 from api.demo.layouts import demo_layouts
 from api.storage import ControllerSettings
-from tests.conftest import RULES
+from tests.conftest import RULES, client_for
 
 
 @pytest.fixture
@@ -25,6 +24,12 @@ def services(layouts_store, rules_host, tmp_path):
 
 
 @pytest.fixture
-def client(services):
-    with TestClient(create_app(services.config, services)) as test_client:
+def app(services):
+    return create_app(services.config, services)
+
+
+@pytest.fixture
+def client(app, services):
+    """A client with an admin API key."""
+    with client_for(app, services.store) as test_client:
         yield test_client

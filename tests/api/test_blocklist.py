@@ -4,14 +4,13 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
-from litestar.testing import TestClient
 
 from api.app import Services, create_app
 from api.config import Config
 from api.importer import import_csv
 from api.rules_host import RulesHost
 from api.storage import ControllerSettings
-from tests.conftest import RULES
+from tests.conftest import RULES, client_for
 
 EMAIL, PHONE = "Anouk.Veld@Example.org ", "06-12345678"
 
@@ -73,7 +72,7 @@ def refusing(layouts_store, tmp_path):
 
 def test_b1_rules_can_make_a_match_a_refusal_on_every_path(refusing, tmp_path):
     refusing.blocklist.add(email="visser@example.org", phone=None, reason="erasure", actor="t")
-    with TestClient(create_app(refusing.config, refusing)) as client:
+    with client_for(create_app(refusing.config, refusing), refusing.store) as client:
         refused = add(client, "r1", "Visser@Example.org")
         assert refused.status_code == 409 and refused.json()["problems"][0]["code"] == "blocklist.match.refused"
         assert client.get("/api/v1/records/r1").status_code == 404

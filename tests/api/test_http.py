@@ -3,14 +3,13 @@
 import shutil
 
 import pytest
-from litestar.testing import TestClient
 
 from api.app import Services, create_app
 from api.config import Config
 from api.importer import import_csv
 from api.rules_host import RulesHost
 from api.storage import ControllerSettings
-from tests.conftest import DATA, RULES
+from tests.conftest import DATA, RULES, client_for
 
 
 @pytest.fixture
@@ -130,7 +129,7 @@ def test_a_broken_rule_edit_keeps_the_last_good_ruleset(tmp_path, layouts_store)
     shutil.copytree(RULES, rules)
     host = RulesHost(rules)
     services = Services(Config(database_url="unused://", rules_path=rules), store=layouts_store, rules=host)
-    with TestClient(create_app(services.config, services)) as client:
+    with client_for(create_app(services.config, services), layouts_store) as client:
         path = rules / "2026.1" / "processing.yaml"
         path.write_text(path.read_text().replace('record.basis == "contract"', 'record.bassis == "contract"'))
         assert host.reload_if_changed() is False

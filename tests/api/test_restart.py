@@ -9,7 +9,7 @@ from api.app import Services
 from api.config import Config
 from api.demo.layouts import demo_layouts
 from api.storage import ControllerSettings, NewRecord, Store
-from tests.conftest import RULES
+from tests.conftest import RULES, admin_key
 from tests.server import running_server
 
 
@@ -29,13 +29,14 @@ def test_c3_deadline_passes_while_stopped_and_no_sweep_has_run(tmp_path):
     record = services.lifecycles.consent_event("1", "request_sent", channel="email", actor="t")
     store.clock = real
     ask = {"question": "processing", "record_id": "1"}
+    auth = {"Authorization": f"Bearer {admin_key(store)}"}
 
     with running_server(url, tmp_path) as base:
-        assert httpx.post(f"{base}/api/v1/decisions", json=ask).json()["decided_by"] == "consent.waiting.stops_processing"
+        assert httpx.post(f"{base}/api/v1/decisions", json=ask, headers=auth).json()["decided_by"] == "consent.waiting.stops_processing"
     while dt.datetime.now(dt.timezone.utc) <= record.consent_deadline:
         time.sleep(0.2)
     with running_server(url, tmp_path) as base:
-        decision = httpx.post(f"{base}/api/v1/decisions", json=ask).json()
-        stored = httpx.get(f"{base}/api/v1/records/1").json()
+        decision = httpx.post(f"{base}/api/v1/decisions", json=ask, headers=auth).json()
+        stored = httpx.get(f"{base}/api/v1/records/1", headers=auth).json()
     assert decision["decided_by"] == "consent.no_response.stops_processing"
     assert stored["consent_status"] == "waiting"  # no sweep has run

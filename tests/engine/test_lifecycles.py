@@ -4,7 +4,14 @@ import itertools
 
 import pytest
 
-from engine import RuleFileError, StatechartError, compile_ruleset, find_versions, guard_cases, load_rules
+from engine import (
+    RuleFileError,
+    StatechartError,
+    compile_ruleset,
+    find_versions,
+    guard_cases,
+    load_rules,
+)
 from engine.compiler import _domains
 from tests.conftest import RULES
 

@@ -1,0 +1,148 @@
+"""Who is calling, and may they (R2): API keys and web sessions, roles checked on every endpoint."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from typing import Any, Literal
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from engine import AccessError, AuthenticationError, RequestError
+
+from .storage import ApiKey, Store
+
+Role = Literal["admin", "analyst", "marketer", "app"]
+ROLES: tuple[str, ...] = ("admin", "analyst", "marketer", "app")
+SESSION_COOKIE = "lawful_session"
+KEY_CACHE_SECONDS = 10.0
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """The caller: a user signed in to the web UI, or an API key; each has one role."""
+
+    kind: Literal["user", "key"]
+    name: str
+    role: str
+    csrf: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How changes made by this caller are signed on timelines and in settings."""
+        return f"{self.kind}:{self.name}"
+
+
+def hash_password(password: str) -> str:
+    """Return a salted scrypt hash of a password."""
+    if len(password) < 12:
+        raise RequestError("user.weak_password", "a password needs at least 12 characters")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """Tell whether `password` matches a stored hash, in constant time."""
+    if not stored or not stored.startswith("scrypt$"):
+        hashlib.scrypt(password.encode(), salt=b"0" * 16, dklen=32, **_SCRYPT)  # same cost either way
+        return False
+    _, salt, digest = stored.split("$")
+    found = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), dklen=32, **_SCRYPT)
+    return hmac.compare_digest(found, base64.b64decode(digest))
+
+
+def digest(secret: str) -> str:
+    """Return the SHA-256 of a high-entropy secret (API keys, session ids): what is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Return (the key to give out once, its prefix, the digest to store)."""
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    return f"lawful_{prefix}_{secret}", prefix, digest(secret)
+
+
+class Authenticator:
+    """Find the principal behind a request; verified keys are remembered for a few seconds."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._keys: dict[str, tuple[float, Principal]] = {}
+
+    def from_key(self, token: str) -> Principal:
+        """Return the principal of an API key, or raise AuthenticationError."""
+        with self._lock:
+            cached = self._keys.get(token)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        parts = token.split("_")
+        if len(parts) < 3 or parts[0] != "lawful":
+            raise AuthenticationError("auth.invalid_key", "expected an API key of the form lawful_<prefix>_<secret>")
+        found = self.store.key_by_prefix(parts[1])
+        if found is None or not hmac.compare_digest(found[1], digest("_".join(parts[2:]))):
+            raise AuthenticationError("auth.invalid_key", "this API key is unknown or revoked")
+        key: ApiKey = found[0]
+        principal = Principal("key", key.name, key.role)
+        with self._lock:
+            self._keys[token] = (time.monotonic() + KEY_CACHE_SECONDS, principal)
+        return principal
+
+    def from_session(self, session_id: str) -> Principal | None:
+        """Return the principal of a live web session, or None."""
+        found = self.store.session(digest(session_id))
+        if found is None:
+            return None
+        user, csrf = found
+        return Principal("user", user.username, user.role, csrf)
+
+    def principal(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+        """Authenticate a request by its bearer key or its session cookie."""
+        header = connection.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return self.from_key(header[7:].strip())
+        session_id = connection.cookies.get(SESSION_COOKIE)
+        if session_id:
+            principal = self.from_session(session_id)
+            if principal is not None:
+                return principal
+        raise AuthenticationError("auth.required", "sign in, or send an API key as 'Authorization: Bearer <key>'")
+
+
+def _guard(roles: tuple[str, ...]) -> Any:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        auth: Authenticator = connection.app.state.services.auth
+        principal = auth.principal(connection)
+        if principal.role not in roles:
+            raise AccessError("auth.forbidden", f"this needs the role {' or '.join(roles)}; you have the role {principal.role}")
+        if principal.kind == "user" and connection.scope.get("method") not in _SAFE_METHODS:
+            # Browsers send cookies on their own: a change made with a session needs its CSRF token too.
+            token = connection.headers.get("x-csrf-token")
+            if not token or not principal.csrf or not hmac.compare_digest(token, principal.csrf):
+                raise AccessError("auth.csrf", "a change made from the browser needs the page's CSRF token (X-CSRF-Token)")
+        connection.scope["lawful.principal"] = principal  # type: ignore[typeddict-unknown-key]
+
+    return guard
+
+
+def allow(*roles: str, doc: str = "") -> dict[str, Any]:
+    """Route options that check the caller's role, and say which roles in the OpenAPI document."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    text = f"{doc} Roles: {', '.join(roles)}.".strip()
+    return {"guards": [_guard(roles)], "security": [{"bearer": []}], "description": text, "opt": {"roles": roles}}
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """Return the principal a guard found for this request."""
+    return connection.scope["lawful.principal"]  # type: ignore[typeddict-item,no-any-return]
