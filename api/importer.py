@@ -82,9 +82,10 @@ def _key(text: str) -> str:
 def map_columns(header: list[str], layout: ModuleLayout) -> tuple[int | None, dict[int, FieldLayout], list[str]]:
     """Map header cells to fields by label or api name; return the id column, the map and warnings."""
     by_key: dict[str, FieldLayout] = {}
-    for f in sorted(layout.fields, key=lambda f: f.subform is not None):
-        by_key.setdefault(_key(f.label), f)
-        by_key.setdefault(_key(f.name), f)
+    for f in layout.fields:
+        if f.subform is None and f.type != "subform":  # subform rows are not columns of the module's export
+            by_key.setdefault(_key(f.label), f)
+            by_key.setdefault(_key(f.name), f)
     id_column, mapped, warnings, seen = None, {}, [], set()
     for index, cell in enumerate(header):
         key = _key(cell)
@@ -144,19 +145,42 @@ def _number(text: str) -> float:
     cleaned = text.replace(" ", "")
     if "," in cleaned and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
-    return float(cleaned)
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError("expected a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("expected a finite number")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        value = int(text.replace(" ", ""))
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("expected a whole number that fits in 64 bits")
+    return value
 
 
 _COERCE: dict[str, Callable[[str], Any]] = {
-    "integer": int, "bigint": int, "double": _number, "currency": _number, "boolean": _boolean,
+    "integer": _integer, "bigint": _integer, "double": _number, "currency": _number, "boolean": _boolean,
     "date": _date, "datetime": _datetime, "email": _email,
     "multiselectpicklist": lambda text: [part.strip() for part in text.split(";") if part.strip()],
 }
 
 
+_BLANK = " \t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+
+
 def clean(raw: str) -> str:
-    """Trim spaces, tabs and no-break spaces, and compose accents (NFC); keep everything else."""
-    return unicodedata.normalize("NFC", raw).strip()
+    """Trim spaces, tabs and no-break spaces, and compose accents (NFC); keep everything else.
+
+    Line breaks and carriage returns are data (a CSV-injection string may start with one) and
+    stay as they are; exports neutralise such values.
+    """
+    return unicodedata.normalize("NFC", raw).strip(_BLANK)
 
 
 def convert_row(cells: list[str], mapped: dict[int, FieldLayout]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -204,10 +228,30 @@ def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = 
     id_column, mapped, warnings = map_columns(header, layout)
     if not mapped:
         raise RequestError("import.no_columns", f"{path.name}: no column of the header matches a field of {layout.name}; expected labels such as {', '.join(repr(f.label) for f in layout.fields[:4])}")
+    missing = [f for f in layout.fields if f.required and f.subform is None and f not in mapped.values()]
+    if missing:
+        names = ", ".join(f"{f.label!r} ({f.name})" for f in missing)
+        raise RequestError("import.missing_required", f"{path.name}: {layout.name} requires {names}, and the header has no such column; "
+                           f"is this an export of {layout.name}?")
     report = ImportReport(file=path.name, module=layout.name, warnings=warnings)
     rows, lines = _read_rows(reader, header, id_column, mapped, layout, report)
     import_id = store.start_import(layout.name, path.name, "sha256:" + hashlib.sha256(data).hexdigest(), actor)
-    source = {"kind": "import", "file": path.name, "import_id": import_id, "by": actor}
+    try:
+        _write(store, layout, rows, lines, report, screen, import_id, path.name, actor, progress)
+    except BaseException as exc:
+        # Every batch is one transaction: what was written stays consistent; say where it stopped.
+        store.finish_import(import_id, {"aborted": 1, "created": report.created}, [{"error": exc.__class__.__name__}])
+        raise
+    report.failed = report.rows - report.created - report.updated - report.unchanged
+    report.problems.sort(key=lambda p: p.line)
+    counts = {k: getattr(report, k) for k in ("rows", "created", "updated", "unchanged", "failed")}
+    store.finish_import(import_id, counts, [msgspec.to_builtins(p) for p in report.problems])
+    return report
+
+
+def _write(store: Store, layout: ModuleLayout, rows: list[NewRecord], lines: dict[str, int], report: ImportReport,
+           screen: Screen | None, import_id: int, file_name: str, actor: str, progress: Progress | None) -> None:
+    source = {"kind": "import", "file": file_name, "import_id": import_id, "by": actor}
     for start in range(0, len(rows), BATCH):
         batch = _screened(store, layout, rows[start:start + BATCH], lines, report, screen)
         result = store.upsert_records(layout.name, [row for row, _ in batch], source, actor)
@@ -219,11 +263,6 @@ def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = 
             report.problems.append(ImportProblem(lines[record_id], "conflict", why, record_id=record_id))
         if progress:
             progress(min(start + BATCH, len(rows)), len(rows))
-    report.failed = report.rows - report.created - report.updated - report.unchanged
-    report.problems.sort(key=lambda p: p.line)
-    counts = {k: getattr(report, k) for k in ("rows", "created", "updated", "unchanged", "failed")}
-    store.finish_import(import_id, counts, [msgspec.to_builtins(p) for p in report.problems])
-    return report
 
 
 def _screened(store: Store, layout: ModuleLayout, rows: list[NewRecord], lines: dict[str, int], report: ImportReport,
@@ -269,7 +308,13 @@ def _read_rows(reader: Any, header: list[str], id_column: int | None, mapped: di
         if len(cells) != len(header):
             report.problems.append(ImportProblem(line, "columns", f"expected {len(header)} values as in the header, found {len(cells)}"))
             continue
+        if any("\x00" in cell for cell in cells):
+            report.problems.append(ImportProblem(line, "invalid_value", "the row holds a NUL character, which no field can store"))
+            continue
         given_id = clean(cells[id_column]) if id_column is not None else ""
+        if len(given_id) > 64 or not given_id.isprintable():
+            report.problems.append(ImportProblem(line, "invalid_id", f"a Record Id is at most 64 printable characters, found {given_id[:70]!r}"))
+            continue
         data, problems = convert_row(cells, mapped)
         if problems:
             report.problems.extend(ImportProblem(line, "invalid_value", why, column, given_id or None) for column, why in problems)

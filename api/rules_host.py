@@ -5,16 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from pathlib import Path
 
-from engine import RuleFileError, Ruleset, RulesetLibrary, load_library
+from engine import Problem, RuleFileError, Ruleset, RulesetLibrary, load_library
 
 log = logging.getLogger("lawful.rules")
 
 
+SETTLE_SECONDS = 1.0
+
+
 def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
-    files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    stamp = []
+    for file in sorted(p for p in path.rglob("*.yaml") if p.is_file()):
+        try:
+            info = file.stat()
+        except FileNotFoundError:  # removed while we looked: the next look sees it gone
+            continue
+        stamp.append((str(file), info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
+def _settled(stamp: tuple[tuple[str, int, int], ...]) -> bool:
+    # An editor may still be writing: wait until no file has changed for a moment.
+    newest = max((mtime for _, mtime, _ in stamp), default=0)
+    return time.time_ns() - newest > SETTLE_SECONDS * 1e9
 
 
 class RulesHost:
@@ -24,7 +40,7 @@ class RulesHost:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._stamp = _stamp(self.path)
-        self.library: RulesetLibrary = load_library(self.path)
+        self.library: RulesetLibrary = load_library(self.path, run_tests=True)
         self.loaded_at = dt.datetime.now(dt.timezone.utc)
         self.last_error: RuleFileError | None = None
 
@@ -37,11 +53,16 @@ class RulesHost:
         with self._lock:
             stamp = _stamp(self.path)
             try:
-                library = load_library(self.path)
+                library = load_library(self.path, run_tests=True)
             except RuleFileError as exc:
                 self.last_error = exc
                 self._stamp = stamp
                 log.error("rule files not reloaded, still serving the last good versions:\n%s", exc)
+                return False
+            except Exception as exc:  # nothing a rule file holds may stop the reloader
+                self.last_error = RuleFileError([Problem("unreadable", f"{exc.__class__.__name__}: {exc}", str(self.path))])
+                self._stamp = stamp
+                log.exception("rule files not reloaded, still serving the last good versions")
                 return False
             self.library, self._stamp, self.last_error = library, stamp, None
             self.loaded_at = dt.datetime.now(dt.timezone.utc)
@@ -49,7 +70,8 @@ class RulesHost:
             return True
 
     def reload_if_changed(self) -> bool | None:
-        """Reload when a rule file was added, removed or edited; None when nothing changed."""
-        if _stamp(self.path) == self._stamp:
+        """Reload when a rule file was added, removed or edited; None when nothing changed (yet)."""
+        stamp = _stamp(self.path)
+        if stamp == self._stamp or not _settled(stamp):
             return None
         return self.reload()

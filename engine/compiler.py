@@ -95,12 +95,17 @@ def _check_conditions(files: RuleFiles, flat: dict[str, Any], problems: list[Pro
         except ExpressionSyntaxError as exc:
             problems.append(Problem("syntax", f"rule {rule.id}: {exc} (column {exc.column})", located.file, line))
             continue
+        except RecursionError:
+            problems.append(Problem("too_deep", f"rule {rule.id}: the condition nests too deeply", located.file, line))
+            continue
         failures: dict[tuple[str, str, int], list[str]] = {}
         for question in dict.fromkeys(rule.questions):
             try:
                 checked[question].append((located, checkers[question].check(tree)))
             except ConditionError as exc:
                 failures.setdefault((exc.code, str(exc), exc.column), []).append(question)
+            except RecursionError:
+                failures.setdefault(("too_deep", "the condition nests too deeply", 1), []).append(question)
         # The same mistake seen by several questions is one problem.
         for (code, message, column), questions in failures.items():
             problems.append(Problem(code, f"rule {rule.id} ({', '.join(questions)}): {message} (column {column})", located.file, line))

@@ -39,6 +39,8 @@ def evaluate(ruleset: Ruleset, request: DecisionRequest) -> Decision:
         The decision, carrying the ruleset's name, version and digest.
     """
     plan = ruleset.plans[request.question]
+    if request.at.tzinfo is None:  # decoding refuses these; a request built in Python may not
+        raise RequestError("request.naive_instant", "expected an instant with its UTC offset, found a naive datetime - at $.at")
     record = request.record
     record_id = record.id if record is not None else None
     if plan.per_field:

@@ -209,6 +209,11 @@ class _Parser:
         return tuple(items)
 
 
+MAX_LENGTH = 4000
+
+
 def parse_condition(text: str) -> Node:
     """Parse a condition such as `record.basis == "consent" and not record.restricted`."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionSyntaxError(f"a condition is at most {MAX_LENGTH} characters, this one has {len(text)}", MAX_LENGTH)
     return _Parser(text).parse()

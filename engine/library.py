@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .compiler import compile_ruleset
-from .errors import NotFoundError, Problem, RuleFileError, expected_one_of
+from .errors import NotFoundError, Problem, RequestError, RuleFileError, expected_one_of
 from .loader import MANIFEST, display_path, load_rules
 from .ruleset import Ruleset
+from .testing import run_rule_tests
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -46,7 +47,10 @@ class RulesetLibrary:
         """Return the pinned version, or the newest one in effect on `at`'s UTC date."""
         if pin:
             return self.get(pin)
-        day = at.astimezone(dt.timezone.utc).date()
+        try:
+            day = at.astimezone(dt.timezone.utc).date()
+        except OverflowError:
+            raise RequestError("request.out_of_range", f"the instant {at.isoformat()} is outside the calendar once in UTC - at $.at") from None
         in_effect = [r for r in self.versions if r.effective <= day]
         if not in_effect:
             first = self.versions[0]
@@ -54,8 +58,12 @@ class RulesetLibrary:
         return in_effect[-1]
 
 
-def load_library(path: Path | str) -> RulesetLibrary:
-    """Load and compile every version of one ruleset; raise RuleFileError listing every problem."""
+def load_library(path: Path | str, run_tests: bool = False) -> RulesetLibrary:
+    """Load and compile every version of one ruleset; raise RuleFileError listing every problem.
+
+    With `run_tests`, a version whose rule tests fail is a problem too: a truncated or
+    half-saved file may still be valid YAML, but it no longer gives the tested answers.
+    """
     dirs = find_versions(path)
     if not dirs:
         raise RuleFileError([Problem("not_found", "expected ruleset version directories with a manifest.yaml, found none", display_path(Path(path)))])
@@ -63,9 +71,15 @@ def load_library(path: Path | str) -> RulesetLibrary:
     compiled: list[Ruleset] = []
     for directory in dirs:
         try:
-            compiled.append(compile_ruleset(load_rules(directory)))
+            files = load_rules(directory)
+            ruleset = compile_ruleset(files)
         except RuleFileError as exc:
             problems.extend(exc.problems)
+            continue
+        compiled.append(ruleset)
+        if run_tests:
+            report = run_rule_tests(files, ruleset)
+            problems.extend(Problem("test_failed", f"rule test {r.name!r}: {'; '.join(r.failures)}", r.file, r.line) for r in report.failed)
     names = sorted({r.name for r in compiled})
     if len(names) > 1:
         problems.append(Problem("mixed_rulesets", f"expected one ruleset, found {', '.join(names)}: point at one ruleset's directory", display_path(Path(path))))

@@ -13,6 +13,7 @@ from .errors import Problem
 
 T = TypeVar("T")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_NODES = 200_000
 _AT_PATH = re.compile(r"^(?P<msg>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.S)
 
 
@@ -52,32 +53,53 @@ def read_source(path: Path, name: str) -> tuple[Source | None, list[Problem]]:
         loader.dispose()
     problems: list[Problem] = []
     lines: dict[str, int] = {}
-    value = _build(node, "$", lines, name, problems) if node is not None else None
+    budget = [MAX_NODES]
+    try:
+        value = _build(node, "$", lines, name, problems, budget) if node is not None else None
+    except _TooLarge:
+        return None, [Problem("too_large", f"the file expands to more than {MAX_NODES} values (aliases?); a rule file is far smaller", name, 1)]
+    except RecursionError:
+        return None, [Problem("too_deep", "the file nests too deeply", name, 1)]
     return Source(name, value, lines), problems
 
 
-def _build(node: yaml.Node, path: str, lines: dict[str, int], name: str, problems: list[Problem]) -> Any:
+class _TooLarge(Exception):
+    pass
+
+
+def _build(node: yaml.Node, path: str, lines: dict[str, int], name: str, problems: list[Problem], budget: list[int]) -> Any:
+    # Aliases make a small file expand exponentially: count what is built, and stop early.
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
+            key = _scalar(key_node, name, problems)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                problems.append(Problem("invalid_key", f"a key must be plain text, found {key!r}", name, key_node.start_mark.line + 1))
+                continue
             if key in result:
                 problems.append(Problem("duplicate_key", f"key {key!r} appears twice in the same mapping", name, key_node.start_mark.line + 1))
             child = f"{path}.{key}"
-            result[key] = _build(value_node, child, lines, name, problems)
+            result[key] = _build(value_node, child, lines, name, problems, budget)
             lines[child] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, f"{path}[{i}]", lines, name, problems) for i, item in enumerate(node.value)]
-    return _scalar(node)
+        return [_build(item, f"{path}[{i}]", lines, name, problems, budget) for i, item in enumerate(node.value)]
+    return _scalar(node, name, problems)
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: yaml.Node, name: str, problems: list[Problem]) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         return repr(node)
-    constructor = yaml.constructor.SafeConstructor()
-    return constructor.construct_object(node, deep=True)
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        # e.g. a date that does not exist (2026-02-30): YAML reads it as a date and fails
+        problems.append(Problem("invalid_value", f"{node.value!r} cannot be read: {exc}", name, node.start_mark.line + 1))
+        return node.value
 
 
 def convert(source: Source, kind: type[T], at: str = "$", value: Any = None) -> tuple[T | None, list[Problem]]:

@@ -6,6 +6,7 @@ A step is never edited once released; a change to the schema is a new step.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Callable
 
 import sqlalchemy as sa
@@ -175,10 +176,21 @@ def _access(op: Operations) -> None:
     )
 
 
+def _unique_digests(op: Operations) -> None:
+    # The unique index kept case-folded values (emails, mostly): keep digests of them instead.
+    connection = op.get_bind()
+    table = sa.table("unique_values", sa.column("module"), sa.column("field"), sa.column("value"))
+    for module, field, value in connection.execute(sa.select(table.c.module, table.c.field, table.c.value)).all():
+        digest = hashlib.sha256(value.casefold().encode()).hexdigest()
+        connection.execute(table.update().where(table.c.module == module, table.c.field == field, table.c.value == value)
+                           .values(value=digest))
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
     (3, "access: users, API keys, web sessions, settings history", _access),
+    (4, "unique values kept as digests", _unique_digests),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from typing import Any, Callable, Iterable, Sequence
 
@@ -26,6 +27,11 @@ from .models import (
 
 Clock = Callable[[], dt.datetime]
 SYSTEM = "system"
+
+
+def unique_digest(value: str) -> str:
+    """What the unique index keeps of a value: a digest of its case-folded form, never the value."""
+    return hashlib.sha256(value.casefold().encode()).hexdigest()
 
 
 def utc_now() -> dt.datetime:
@@ -183,6 +189,8 @@ class Store(ComplianceStore, AccessStore):
         """Read what a decision needs in one query; settings and layouts come from memory while unchanged."""
         with reading(self.engine) as c:
             if record_id is not None:
+                if not _is_valid_id(record_id):
+                    raise NotFoundError("record.unknown", f"no record has id {record_id[:70]!r}")
                 query = (sa.select(t.records, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
                          .join(t.modules, t.modules.c.name == t.records.c.module)
                          .outerjoin(t.settings, t.settings.c.id == 1)
@@ -212,6 +220,8 @@ class Store(ComplianceStore, AccessStore):
 
     def record(self, record_id: str) -> StoredRecord:
         """Return one record by id."""
+        if not _is_valid_id(record_id):
+            raise NotFoundError("record.unknown", f"no record has id {record_id[:70]!r}")
         with reading(self.engine) as c:
             row = c.execute(sa.select(t.records).where(t.records.c.id == record_id)).one_or_none()
         if row is None:
@@ -247,7 +257,7 @@ class Store(ComplianceStore, AccessStore):
             events = []
             for row in rows:
                 clash = next((f"{field} {value!r} is already used by record {owner}" for field, value in row.unique.items()
-                              if (owner := taken.get((field, value.casefold()))) not in (None, row.id)), None)
+                              if (owner := taken.get((field, unique_digest(value)))) not in (None, row.id)), None)
                 old = known.get(row.id)
                 if old is not None and old.module != module:
                     result.refused[row.id] = f"record id {row.id} already belongs to module {old.module}"
@@ -262,13 +272,13 @@ class Store(ComplianceStore, AccessStore):
                                        summary=f"{'created' if old is None else 'updated'} from {source.get('kind')} {source.get('file') or ''}".strip(),
                                        detail={"source": source}, rule_id=None, ruleset_version=None))
                     for field, value in row.unique.items():
-                        taken[(field, value.casefold())] = row.id
+                        taken[(field, unique_digest(value))] = row.id
             if events:
                 c.execute(t.timeline.insert(), events)
         return result
 
     def _taken_unique(self, c: sa.Connection, module: str, rows: Sequence[NewRecord]) -> dict[tuple[str, str], str]:
-        wanted = {v.casefold() for r in rows for v in r.unique.values()}
+        wanted = {unique_digest(v) for r in rows for v in r.unique.values()}
         if not wanted:
             return {}
         query = sa.select(t.unique_values).where(t.unique_values.c.module == module, t.unique_values.c.value.in_(wanted))
@@ -284,7 +294,7 @@ class Store(ComplianceStore, AccessStore):
             c.execute(t.records.update().where(t.records.c.id == row.id).values(data=row.data, content_hash=row.content_hash, updated_at=now))
             c.execute(t.unique_values.delete().where(t.unique_values.c.record_id == row.id))
         if row.unique:
-            c.execute(t.unique_values.insert(), [dict(module=module, field=f, value=v.casefold(), record_id=row.id) for f, v in row.unique.items()])
+            c.execute(t.unique_values.insert(), [dict(module=module, field=f, value=unique_digest(v), record_id=row.id) for f, v in row.unique.items()])
 
     # Timeline -----------------------------------------------------------------------------
 
@@ -306,6 +316,11 @@ class Store(ComplianceStore, AccessStore):
         """Record how an import ended."""
         with writing(self.engine) as c:
             c.execute(t.imports.update().where(t.imports.c.id == import_id).values(finished_at=self.clock(), counts=counts, problems=list(problems)))
+
+
+def _is_valid_id(record_id: str) -> bool:
+    # Ids are at most 64 printable characters; anything else cannot be stored, so is never found.
+    return 0 < len(record_id) <= 64 and record_id.isprintable()
 
 
 def _record(row: sa.Row[Any]) -> StoredRecord:

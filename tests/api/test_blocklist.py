@@ -66,6 +66,10 @@ def refusing(layouts_store, tmp_path):
     for version in ("2026.1", "2026.2"):
         path = rules / version / "parameters.yaml"
         path.write_text(path.read_text().replace("refuse_matches: false", "refuse_matches: true"))
+        # the analyst changes the golden case with the parameter, or the version would not load
+        case = rules / version / "tests" / "record_add.yaml"
+        case.write_text(case.read_text().replace("expect: {effect: allow, warnings: [blocklist.match.warns]}",
+                                                 "expect: {effect: deny, decided_by: blocklist.match.refused}"))
     layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "t")
     return Services(Config(database_url="unused://", rules_path=rules, var_dir=tmp_path), store=layouts_store, rules=RulesHost(rules))
 

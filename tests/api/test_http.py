@@ -123,7 +123,8 @@ def test_openapi_lists_the_endpoints(client):
     assert {"/api/v1/decisions", "/api/v1/decisions/batch", "/api/v1/rulesets"} <= set(paths)
 
 
-def test_a_broken_rule_edit_keeps_the_last_good_ruleset(tmp_path, layouts_store):
+def test_a_broken_rule_edit_keeps_the_last_good_ruleset(tmp_path, layouts_store, monkeypatch):
+    monkeypatch.setattr("api.rules_host.SETTLE_SECONDS", 0)
     layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "test")
     rules = tmp_path / "gdpr"
     shutil.copytree(RULES, rules)
@@ -140,3 +141,30 @@ def test_a_broken_rule_edit_keeps_the_last_good_ruleset(tmp_path, layouts_store)
         path.write_text(path.read_text().replace("record.bassis", "record.basis"))
         assert host.reload_if_changed() is True
         assert client.get("/api/v1/rulesets").json().get("reload_problems") is None
+
+
+@pytest.fixture
+def watched(tmp_path, monkeypatch):
+    monkeypatch.setattr("api.rules_host.SETTLE_SECONDS", 0)
+    rules = tmp_path / "gdpr"
+    shutil.copytree(RULES, rules)
+    return rules, RulesHost(rules)
+
+
+@pytest.mark.parametrize("damage", ["impossible_date", "truncated", "removed", "deep"])
+def test_reload_keeps_the_last_good_versions_whatever_the_damage(watched, damage):
+    rules, host = watched
+    good = {v.version: v.digest for v in host.library.versions}
+    target = rules / "2026.2" / "processing.yaml"
+    if damage == "impossible_date":
+        path = rules / "2026.2" / "tests" / "processing.yaml"
+        path.write_text(path.read_text().replace("at: 2026-03-01T09:00:00Z", "at: 2026-02-30T09:00:00Z", 1))
+    elif damage == "truncated":
+        target.write_bytes(target.read_bytes()[:3000].rsplit(b"\n  - id:", 1)[0] + b"\n")
+    elif damage == "removed":
+        (rules / "2026.2" / "release.yaml").unlink()
+    else:
+        target.write_text(target.read_text().replace('when: record.restricted', 'when: ' + "not " * 5000 + "record.restricted"))
+    assert host.reload_if_changed() is False
+    assert {v.version: v.digest for v in host.library.versions} == good
+    assert host.last_error is not None and host.last_error.problems

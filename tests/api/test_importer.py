@@ -119,3 +119,33 @@ def test_progress_is_reported(layouts_store):
     seen = []
     import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "Leads", progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1][0] == seen[-1][1]
+
+
+def test_a_file_without_a_required_column_is_refused_whole(layouts_store, tmp_path):
+    path = tmp_path / "contacts_as_leads.csv"
+    path.write_text("Record Id,Last Name,Email\n1,Visser,a@example.org\n", encoding="utf-8")
+    with pytest.raises(RequestError) as caught:
+        import_csv(layouts_store, path, "Leads")
+    assert caught.value.code == "import.missing_required"
+    assert "requires 'Company' (Company)" in caught.value.message and "is this an export of Leads?" in caught.value.message
+    assert layouts_store.count_records() == 0
+
+
+def test_subform_columns_are_not_module_columns(layouts_store, tmp_path):
+    path = tmp_path / "addresses.csv"
+    path.write_text("Parent Id,Street,City\n1,Main Street 1,Utrecht\n", encoding="utf-8")
+    with pytest.raises(RequestError) as caught:
+        import_csv(layouts_store, path, "Contacts")
+    assert caught.value.code in ("import.no_columns", "import.missing_required")
+
+
+def test_bad_ids_nul_bytes_and_huge_numbers_are_rows_not_crashes(layouts_store, tmp_path):
+    path = tmp_path / "odd.csv"
+    rows = ["Record Id,Last Name,Company,No. of Employees,Description",
+            f"{'9' * 70},A,B,1,x", "2,A\x00,B,1,x", "3,A,B,99999999999999999999,x", "4,A,B,1.5,x", "5,A,B,7,\"\r=1+2\""]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = import_csv(layouts_store, path, "Leads")
+    assert [(p.line, p.code) for p in report.problems] == [(2, "invalid_id"), (3, "invalid_value"), (4, "invalid_value"), (5, "invalid_value")]
+    assert "whole number that fits in 64 bits" in report.problems[2].message
+    assert "expected a whole number" in report.problems[3].message
+    assert layouts_store.record("5").data["Description"] == "\r=1+2"  # kept as data; exports neutralise it
