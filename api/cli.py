@@ -163,9 +163,23 @@ def cmd_modules(args: argparse.Namespace) -> int:
     from .layouts import layouts_from_metadata
     from .storage import Store
 
-    store = Store.open(Config.from_env(database_url=args.database).database_url)
+    from engine import Problem, RequestError
+
+    from .layouts import check_layout
+    from .rules_host import RulesHost
+
+    config = Config.from_env(database_url=args.database)
+    store = Store.open(config.database_url)
     if args.action == "load":
-        for layout in layouts_from_metadata(Path(args.file).read_bytes()):
+        if not args.file or not Path(args.file).is_file():
+            print(f"error: {args.file or 'a file'}: no such file (expected CRM field metadata as JSON)", file=sys.stderr)
+            return 2
+        layouts = layouts_from_metadata(Path(args.file).read_bytes())
+        params = RulesHost(config.rules_path).active(store.clock(), store.settings().pinned_version).parameters
+        problems = [Problem(p.code, f"{layout.name}: {p.message}", path=p.path) for layout in layouts for p in check_layout(layout, params)]
+        if problems:  # all or nothing: one bad module loads none
+            raise RequestError("layout.invalid", f"{args.file}: {len(problems)} problem(s); no module was loaded", problems)
+        for layout in layouts:
             stored = store.put_module(layout, "cli")
             print(f"{stored.name}: {len(stored.fields)} fields (layout version {stored.layout_version})")
         return 0

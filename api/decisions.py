@@ -95,20 +95,25 @@ class DecisionService:
         self._facts: dict[tuple[str, int], ModuleFacts] = {}
         self._settings: tuple[int, Settings] | None = None
 
-    def decide(self, query: DecisionQuery) -> Decision:
-        """Answer one query."""
-        snapshot = self._snapshot(query)
+    def decide(self, query: DecisionQuery, snapshot: Snapshot | None = None) -> Decision:
+        """Answer one query; `snapshot` is what the store holds for its record, when already read."""
+        snapshot = snapshot if snapshot is not None and query.module is None and query.record is None else self._snapshot(query)
         request = self.request_for(query, snapshot)
         pin = query.ruleset_version or snapshot.settings.pinned_version
         return evaluate(self.rules.active(request.at, pin), request)
 
     def decide_batch(self, batch: BatchQuery) -> BatchResult:
-        """Answer many queries; a query that fails is reported by index and the others still answered."""
+        """Answer many queries; a query that fails is reported by index and the others still answered.
+
+        Stored records are read together, in a few queries, not one query each.
+        """
+        stored = self.store.snapshots([q.record_id for q in batch.queries if q.record_id is not None])
         decisions: list[Decision | None] = []
         errors: list[ItemError] = []
         for index, query in enumerate(batch.queries):
             try:
-                decisions.append(self.decide(query))
+                snapshot = stored.get(query.record_id) if query.record_id is not None else None
+                decisions.append(self.decide(query, snapshot))
             except LawfulError as exc:
                 decisions.append(None)
                 errors.append(ItemError(index, exc.code, exc.message))
@@ -132,7 +137,7 @@ class DecisionService:
         fields: tuple[FieldFacts, ...] = ()
         field = None
         if query.question == "field_release":
-            fields = _select(module, query.fields) if query.fields is not None else module.fields
+            fields = _select(module, query.fields, "$.fields") if query.fields is not None else module.fields
         if query.question == "field_marking":
             field = _marking(module, query)
         at = query.at or self.store.clock()
@@ -153,12 +158,16 @@ class DecisionService:
         return cached[1]
 
 
-def _select(module: ModuleFacts, names: list[str]) -> tuple[FieldFacts, ...]:
+def _select(module: ModuleFacts, names: list[str], at: str) -> tuple[FieldFacts, ...]:
+    if not names:
+        raise RequestError("request.missing", f"expected at least one field name, or no '{at[2:]}' for every field, found an empty list - at {at}")
     by_name = {f.name: f for f in module.fields}
     chosen = []
     for index, name in enumerate(names):
         if name not in by_name:
-            raise RequestError("request.unknown_field", f"module {module.name} has no field {name!r}{did_you_mean(name, by_name)} - at $.fields[{index}]")
+            raise RequestError("request.unknown_field", f"module {module.name} has no field {name!r}{did_you_mean(name, by_name)} - at {at}[{index}]")
+        if names.index(name) != index:
+            raise RequestError("request.repeated_field", f"field {name!r} is asked twice - at {at}[{index}]")
         chosen.append(by_name[name])
     return tuple(chosen)
 
@@ -166,5 +175,7 @@ def _select(module: ModuleFacts, names: list[str]) -> tuple[FieldFacts, ...]:
 def _marking(module: ModuleFacts, query: DecisionQuery) -> FieldFacts:
     if query.field is None or query.classification is None:
         raise RequestError("request.missing", "question 'field_marking' needs 'field' (a field name) and 'classification' (none, normal or sensitive) - at $.field")
-    current = _select(module, [query.field])[0]
-    return msgspec.structs.replace(current, classification=query.classification)
+    by_name = {f.name: f for f in module.fields}
+    if query.field not in by_name:
+        raise RequestError("request.unknown_field", f"module {module.name} has no field {query.field!r}{did_you_mean(query.field, by_name)} - at $.field")
+    return msgspec.structs.replace(by_name[query.field], classification=query.classification)

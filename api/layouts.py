@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from engine import DecisionRequest, FieldFacts, Problem, RequestError, evaluate
+from engine import DecisionRequest, FieldFacts, Parameters, Problem, RequestError, evaluate, expected_one_of
 
 from .decisions import engine_settings, module_facts
 from .rules_host import RulesHost
@@ -59,6 +59,31 @@ def _layout(module: _MetaModule) -> ModuleLayout:
             fields.extend(_field(s, f.api_name) for s in inner)
     return ModuleLayout(name=module.api_name, label=module.plural_label or module.api_name, custom=module.custom_module,
                         person_related=module.person_related, fields=tuple(fields))
+
+
+def check_layout(layout: ModuleLayout, params: Parameters) -> list[Problem]:
+    """Check a layout's shape against the rule files: unique names, known types and classifications."""
+    problems: list[Problem] = []
+    if not layout.fields:
+        problems.append(Problem("layout.no_fields", f"module {layout.name} needs at least one field", path="$.fields"))
+    types = set(params.personal_fields.field_types)
+    classes = set(params.personal_fields.classifications) | {"none"}
+    seen: set[str] = set()
+    containers = {f.name for f in layout.fields if f.type == "subform"}
+    for index, field in enumerate(layout.fields):
+        at = f"$.fields[{index}]"
+        if field.name in seen:
+            problems.append(Problem("layout.duplicate_field", f"field {field.name!r} appears twice", path=f"{at}.name"))
+        seen.add(field.name)
+        if field.type not in types:
+            problems.append(Problem("layout.unknown_type", expected_one_of("field type", field.type, types), path=f"{at}.type"))
+        if field.classification not in classes:
+            problems.append(Problem("layout.unknown_classification", expected_one_of("classification", field.classification, classes),
+                                    path=f"{at}.classification"))
+        if field.subform is not None and field.subform not in containers:
+            problems.append(Problem("layout.unknown_subform", f"field {field.name!r} names subform {field.subform!r}, which is not a subform field of the module",
+                                    path=f"{at}.subform"))
+    return problems
 
 
 def check_marking(layout: ModuleLayout, settings: ControllerSettings, rules: RulesHost, at: dt.datetime) -> list[Problem]:

@@ -63,7 +63,10 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
             key = item.get("key")
             # litestar names the whole body "data"; msgspec's own paths are relative to it.
             where = " - at $" if key in ("data", None, "") else f" - at $.{key}"
-            details.append(f"{str(item.get('message', '')).replace('`', chr(39))}{where}")
+            message = str(item.get("message", "")).replace("`", "'")
+            if message == "'data'":  # litestar found no body to decode
+                message, where = "expected a JSON body, found none", ""
+            details.append(f"{message}{where}")
     detail = "; ".join(details) or exc.detail
     return problem_response(400, "request.invalid", detail, request.url.path)
 

@@ -19,7 +19,7 @@ def decision_router(service: DecisionService) -> Router:
     def decide(data: JSONBody[DecisionQuery]) -> Decision:
         return service.decide(data)
 
-    @post("/batch", status_code=200, sync_to_thread=False, summary="Ask many questions at once",
+    @post("/batch", status_code=200, sync_to_thread=True, summary="Ask many questions at once",
           **allow("app", "admin", "analyst", doc="Up to 10,000 queries; each gets a decision, or an error by index while the others are answered."))
     def decide_batch(data: JSONBody[BatchQuery]) -> BatchResult:
         return service.decide_batch(data)

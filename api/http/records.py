@@ -9,10 +9,10 @@ from litestar import Request, Router, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Meta
 
-from engine import Lang, RequestError
+from engine import Lang, RequestError, expected_one_of
 
 from ..auth import ROLES, allow, principal_of
-from ..layouts import check_marking
+from ..layouts import check_layout, check_marking
 from ..records import AddedRecord, RecordService
 from ..rules_host import RulesHost
 from ..storage import ModuleLayout, Store, StoredRecord, TimelineEntry
@@ -46,6 +46,11 @@ def record_router(store: Store, records: RecordService) -> Router:
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[StoredRecord]:
         name = store.resolve_module(module) if module else None
+        params = records.rules.active(store.clock(), store.settings().pinned_version).parameters
+        for key, value, known in (("basis", basis, [b.id for b in params.bases] + ["not_applicable"]),
+                                  ("consent_status", consent_status, params.consent.statuses)):
+            if value is not None and value not in known:
+                raise RequestError("request.unknown_value", f"{expected_one_of(key, value, known)} - at ?{key}")
         return store.records(module=name, basis=basis, consent_status=consent_status, limit=limit, after=after)
 
     @get("/{record_id:str}", sync_to_thread=False, summary="One record with its source (D1)", **allow("app", "admin"))
@@ -76,7 +81,11 @@ def module_router(store: Store, rules: RulesHost) -> Router:
     def put_module(request: Request[Any, Any, Any], name: FromPath[str], data: JSONBody[ModuleLayout]) -> ModuleLayout:
         if data.name != name:
             raise RequestError("request.mismatch", f"the path names module {name!r} but the body names {data.name!r} - at $.name")
-        problems = check_marking(data, store.settings(), rules, store.clock())
+        settings = store.settings()
+        shape = check_layout(data, rules.active(store.clock(), settings.pinned_version).parameters)
+        if shape:
+            raise RequestError("layout.invalid", f"{len(shape)} problem(s) with the layout", shape)
+        problems = check_marking(data, settings, rules, store.clock())
         if problems:
             raise RequestError("layout.marking_refused", f"{len(problems)} personal marking(s) refused by the rules", problems)
         return store.put_module(data, principal_of(request).actor, keep_marking=False)

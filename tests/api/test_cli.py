@@ -83,3 +83,18 @@ def test_broken_rules_exit_one_with_every_problem(tmp_path, capsys):
     path.write_text(path.read_text().replace("channel.restricted", "channel.restrictd"))
     code, _, err = run(capsys, "check", str(tmp_path / "v"))
     assert code == 1 and err.count("unknown_fact") == 2 and "2 problems" in err
+
+
+def test_modules_load_is_all_or_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    good = {"api_name": "Leads", "fields": [{"api_name": "Email", "label": "Email", "data_type": "email"}]}
+    bad = {"api_name": "Vendors", "fields": [{"api_name": "X", "label": "X", "data_type": "hologram"}]}
+    path = tmp_path / "fields.json"
+    path.write_text(json.dumps({"modules": [good, bad]}))
+    code, out, err = run(capsys, "modules", "load", str(path))
+    assert code == 2 and "layout.unknown_type" in err and "Vendors" in err
+    assert run(capsys, "modules", "list")[1] == ""
+    path.write_text(json.dumps({"modules": [good]}))
+    assert run(capsys, "modules", "load", str(path))[1].strip() == "Leads: 1 fields (layout version 1)"
+    assert run(capsys, "modules", "load", str(path))[1].strip() == "Leads: 1 fields (layout version 1)"
+    assert "no such file" in run(capsys, "modules", "load", str(tmp_path / "missing.json"))[2]

@@ -168,3 +168,40 @@ def test_reload_keeps_the_last_good_versions_whatever_the_damage(watched, damage
     assert host.reload_if_changed() is False
     assert {v.version: v.digest for v in host.library.versions} == good
     assert host.last_error is not None and host.last_error.problems
+
+
+@pytest.mark.parametrize(("payload", "code", "detail_end"), [
+    ({"question": "field_release", "module": "Leads", "channel": "api", "fields": []}, "request.missing", "at $.fields"),
+    ({"question": "field_release", "module": "Leads", "channel": "api", "fields": ["Email", "Email"]}, "request.repeated_field", "at $.fields[1]"),
+    ({"question": "field_marking", "module": "Leads", "field": "Emial", "classification": "normal"}, "request.unknown_field", "at $.field"),
+    ({"question": "processing", "module": "Leads", "at": "9999-12-31T23:00:00-01:00"}, "request.out_of_range", "at $.at"),
+])
+def test_more_bad_requests(client, payload, code, detail_end):
+    body = client.post("/api/v1/decisions", json=payload).json()
+    assert body["code"] == code and body["detail"].endswith(detail_end)
+
+
+def test_a_batch_item_at_the_calendars_edge_is_an_item_error(client):
+    queries = [{"question": "processing", "module": "Leads", "at": "0001-01-01T00:00:00+01:00"},
+               {"question": "processing", "module": "Leads", "record": {"basis": "contract"}}]
+    body = client.post("/api/v1/decisions/batch", json={"queries": queries}).json()
+    assert body["errors"][0]["index"] == 0 and body["decisions"][1]["effect"] == "allow"
+
+
+def test_empty_body_and_unknown_filter_values(client):
+    response = client.post("/api/v1/decisions", content=b"", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert client.get("/api/v1/records?basis=bogus").json()["code"] == "request.unknown_value"
+    assert "did you mean 'waiting'" in client.get("/api/v1/records?consent_status=waitng").json()["detail"]
+
+
+def test_layout_shape_is_checked(client):
+    layout = client.get("/api/v1/modules/Leads").json()
+    twice = {**layout, "fields": layout["fields"] + layout["fields"][:1]}
+    body = client.put("/api/v1/modules/Leads", json=twice).json()
+    assert body["code"] == "layout.invalid" and body["problems"][0]["code"] == "layout.duplicate_field"
+    assert client.put("/api/v1/modules/Leads", json={**layout, "fields": []}).json()["problems"][0]["code"] == "layout.no_fields"
+    odd = {**layout, "fields": [{**layout["fields"][0], "type": "hologram"}]}
+    assert client.put("/api/v1/modules/Leads", json=odd).json()["problems"][0]["code"] == "layout.unknown_type"
+    same = client.put("/api/v1/modules/Leads", json=layout).json()
+    assert same["layout_version"] == layout["layout_version"]  # nothing changed, nothing bumped
