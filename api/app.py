@@ -21,11 +21,13 @@ from .http.decisions import decision_router
 from .http.lifecycle import lifecycle_router
 from .http.records import module_router, record_router
 from .http.rulesets import ruleset_router
+from .http.settings import settings_router
 from .lifecycles import LifecycleService
 from .problems import EXCEPTION_HANDLERS
 from .records import RecordService
 from .rules_host import RulesHost
 from .secrets import load_secret
+from .settings import SettingsService
 from .storage import Store
 
 log = logging.getLogger("lawful")
@@ -43,6 +45,7 @@ class Services:
         self.blocklist = Blocklist(self.store, load_secret(config.var_dir))
         self.records = RecordService(self.store, self.rules, self.blocklist)
         self.auth = Authenticator(self.store)
+        self.settings = SettingsService(self.store, self.rules, self.lifecycles)
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
@@ -82,6 +85,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             module_router(services.store, services.rules),
             lifecycle_router(services.store, services.lifecycles, services.blocklist),
             access_router(services.store),
+            settings_router(services.store, services.settings, services.decisions),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[background],

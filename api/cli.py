@@ -87,6 +87,9 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    if args.request != "-" and not Path(args.request).is_file():
+        print(f"error: {args.request}: no such file (expected a decision request as JSON)", file=sys.stderr)
+        return 2
     text = sys.stdin.buffer.read() if args.request == "-" else Path(args.request).read_bytes()
     if args.stored:
         from .app import Services
@@ -160,13 +163,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_modules(args: argparse.Namespace) -> int:
-    from .layouts import layouts_from_metadata
-    from .storage import Store
-
     from engine import Problem, RequestError
 
-    from .layouts import check_layout
+    from .layouts import check_layout, layouts_from_metadata
     from .rules_host import RulesHost
+    from .storage import Store
 
     config = Config.from_env(database_url=args.database)
     store = Store.open(config.database_url)
@@ -207,6 +208,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for path in ensure_demo_access(services.store, config.var_dir):
         print(f"demo: wrote {path} (admin credentials; keep them out of version control)")
     return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from .app import Services
+    from .storage import ControllerSettings
+
+    services = Services(Config.from_env(database_url=args.database))
+    current = services.store.settings()
+    if args.action == "show":
+        print(msgspec.json.format(msgspec.json.encode(current)).decode())
+        return 0
+    keys = [name for name in ControllerSettings.__struct_fields__ if name != "version"]
+    changes: dict[str, object] = {}
+    for item in args.changes:
+        key, sep, text = item.partition("=")
+        if not sep or key not in keys:
+            print(f"error: expected KEY=VALUE with KEY one of {', '.join(keys)}, found {item!r}", file=sys.stderr)
+            return 2
+        changes[key] = _setting_value(key, text)
+    new = msgspec.convert({**msgspec.to_builtins(current), **changes}, type=ControllerSettings)
+    saved = services.settings.change(new, f"cli:{os.environ.get('USER', 'unknown')}")
+    print(msgspec.json.format(msgspec.json.encode(saved)).decode())
+    return 0
+
+
+def _setting_value(key: str, text: str) -> object:
+    if key in ("modules", "withheld"):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -353,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", help="what uses the key (create), or its id (revoke)")
     p.add_argument("--role", choices=["admin", "analyst", "marketer", "app"], default="app")
+    p.add_argument("--database", **database)
+
+    p = add("settings", cmd_settings, "show the compliance settings, or change them: lawful settings set compliance_enabled=true modules=Leads,Contacts")
+    p.add_argument("action", choices=["show", "set"])
+    p.add_argument("changes", nargs="*", help="KEY=VALUE; lists comma-separated; objects as JSON")
     p.add_argument("--database", **database)
 
     p = add("sweep", cmd_sweep, "move records whose consent waiting period is over to no_response (C3)")

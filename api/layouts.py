@@ -7,7 +7,15 @@ from typing import Any
 
 import msgspec
 
-from engine import DecisionRequest, FieldFacts, Parameters, Problem, RequestError, evaluate, expected_one_of
+from engine import (
+    DecisionRequest,
+    FieldFacts,
+    Parameters,
+    Problem,
+    RequestError,
+    evaluate,
+    expected_one_of,
+)
 
 from .decisions import engine_settings, module_facts
 from .rules_host import RulesHost

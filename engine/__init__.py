@@ -6,7 +6,7 @@ version of a ruleset and picks the one in effect. Nothing here reads a clock or 
 while evaluating.
 """
 
-from .calendar import add_local_days, add_local_months, add_months
+from .calendar import add_local_days, add_local_months, add_months, zone_problem
 from .compiler import compile_ruleset
 from .decision import (
     ConsentFacts,
@@ -96,4 +96,5 @@ __all__ = [
     "load_library",
     "load_rules",
     "run_rule_tests",
+    "zone_problem",
 ]

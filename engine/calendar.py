@@ -21,6 +21,15 @@ def add_months(instant: dt.datetime, months: int) -> dt.datetime:
     return instant.replace(year=year, month=month + 1, day=min(instant.day, last))
 
 
+def zone_problem(name: str) -> str | None:
+    """Say why `name` is not a time zone, or None when it is one."""
+    try:
+        ZoneInfo(name)
+        return None
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r}: expected an IANA name such as Europe/Amsterdam or UTC"
+
+
 def zone(name: str) -> ZoneInfo:
     """Return the time zone named `name` (IANA, e.g. Europe/Amsterdam)."""
     try:

@@ -193,6 +193,18 @@ class Store(ComplianceStore, AccessStore):
                 ])
         return self.module(layout.name)
 
+    def mark_field(self, module: str, field: str, classification: str, encrypted: bool | None, actor: str) -> ModuleLayout:
+        """Change one field's personal marking (and encryption); the layout version goes up."""
+        with writing(self.engine) as c:
+            values: dict[str, Any] = {"classification": classification}
+            if encrypted is not None:
+                values["encrypted"] = encrypted
+            if not c.execute(t.fields.update().where(t.fields.c.module == module, t.fields.c.name == field).values(**values)).rowcount:
+                raise NotFoundError("field.unknown", f"module {module} has no field {field!r}")
+            c.execute(t.modules.update().where(t.modules.c.name == module)
+                      .values(layout_version=t.modules.c.layout_version + 1, updated_at=self.clock(), updated_by=actor))
+        return self.module(module)
+
     # Decisions ----------------------------------------------------------------------------
 
     def snapshot(self, *, record_id: str | None = None, module: str | None = None) -> "Snapshot":

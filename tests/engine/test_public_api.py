@@ -13,7 +13,7 @@ PUBLIC = [
     "NotFoundError", "Parameters", "Problem", "Question", "Reason", "RecordFacts", "RequestError", "Rule",
     "RuleFileError", "RuleFiles", "Ruleset", "RulesetDiff", "RulesetLibrary", "RulesetRef", "Settings", "TestReport",
     "compile_ruleset", "did_you_mean", "diff_rulesets", "evaluate", "expected_one_of", "file_schema", "find_versions",
-    "load_library", "load_rules", "run_rule_tests",
+    "load_library", "load_rules", "run_rule_tests", "zone_problem",
 ]
 
 
