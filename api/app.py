@@ -38,11 +38,12 @@ class Services:
 
     def __init__(self, config: Config, store: Store | None = None, rules: RulesHost | None = None) -> None:
         self.config = config
-        self.store = store or Store.open(config.database_url)
+        secret = load_secret(config.var_dir)
+        self.store = store or Store.open(config.database_url, secret=secret)
         self.rules = rules or RulesHost(config.rules_path)
         self.decisions = DecisionService(self.store, self.rules)
         self.lifecycles = LifecycleService(self.store, self.rules)
-        self.blocklist = Blocklist(self.store, load_secret(config.var_dir))
+        self.blocklist = Blocklist(self.store, secret)
         self.records = RecordService(self.store, self.rules, self.blocklist)
         self.auth = Authenticator(self.store)
         self.settings = SettingsService(self.store, self.rules, self.lifecycles)

@@ -9,6 +9,7 @@ file (or the PostgreSQL database given), created by the benchmark itself.
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import sys
 import tempfile
@@ -74,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="lawful-bench-"))
     url = args.database or f"sqlite:///{folder / 'bench.db'}"
-    store = Store.open(url)
+    store = Store.open(url, secret=os.urandom(32))
     store.put_module(ModuleLayout(name="Bench", label="Bench"), "bench")
     store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Bench",)), "bench")
     services = Services(Config(database_url=url, rules_path=RULES, var_dir=folder), store=store)

@@ -20,6 +20,7 @@ RULES = ROOT / "rules" / "gdpr"
 DATA = Path(__file__).resolve().parent / "data"
 PG_URL = os.environ.get("LAWFUL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone.utc)
+TEST_SECRET = bytes(range(32))
 
 
 class Clock:
@@ -107,13 +108,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def store(database_url: str, clock: Clock) -> Iterator[Store]:
-    opened = Store.open(database_url, clock)
+    opened = Store.open(database_url, clock, secret=TEST_SECRET)
     yield opened
     opened.close()
 
 
 @pytest.fixture
 def sqlite_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'lawful.db'}", clock)
+    opened = Store.open(f"sqlite:///{tmp_path / 'lawful.db'}", clock, secret=TEST_SECRET)
     yield opened
     opened.close()

@@ -10,7 +10,7 @@ from api.app import Services, create_app
 from api.config import Config
 from api.demo import seed_demo
 from api.storage import Store
-from tests.conftest import ROOT, RULES, client_for
+from tests.conftest import TEST_SECRET, ROOT, RULES, client_for
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -30,7 +30,7 @@ def test_python_example(monkeypatch):
 
 
 def test_first_decision_example(tmp_path):
-    store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}")
+    store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}", secret=TEST_SECRET)
     services = Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=store)
     seed_demo(store, services.lifecycles, tmp_path / "demo")
     curl = next(b for b in blocks("console") if "/api/v1/decisions" in b)

@@ -58,6 +58,7 @@ class ComplianceStore:
     engine: sa.Engine
     clock: Callable[[], dt.datetime]
     record: Callable[[str], StoredRecord]
+    _open_record: Callable[[sa.Row[Any]], StoredRecord]
 
     def change_state(self, record_id: str, expect: dict[str, Any], changes: dict[str, Any], rows: Sequence[TimelineRow]) -> StoredRecord:
         """Change a record's state if it still is as `expect` says, and add timeline rows, together."""
@@ -129,7 +130,7 @@ class ComplianceStore:
         if module is not None:
             query = query.where(t.records.c.module == module)
         with reading(self.engine) as c:
-            return [StoredRecord(**{k: v for k, v in row._asdict().items() if k != "content_hash"}) for row in c.execute(query)]
+            return [self._open_record(row) for row in c.execute(query)]
 
     # Legitimate-interest assessments -------------------------------------------------------
 

@@ -10,7 +10,9 @@ from typing import Any, Callable, Iterable, Sequence
 import msgspec
 import sqlalchemy as sa
 
-from engine import ConflictError, NotFoundError, expected_one_of
+from engine import ConflictError, LawfulError, NotFoundError, expected_one_of
+
+from ..crypto import FieldCipher, is_encrypted
 
 from . import schema as t
 from .access import AccessStore
@@ -68,19 +70,20 @@ class Snapshot(msgspec.Struct, frozen=True):
 class Store(ComplianceStore, AccessStore):
     """Typed access to settings, modules, records, timelines, assessments and the blocklist."""
 
-    def __init__(self, engine: sa.Engine, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: sa.Engine, clock: Clock = utc_now, cipher: FieldCipher | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self.cipher = cipher
         self._lock = threading.Lock()
         self._settings: ControllerSettings | None = None
         self._layouts: dict[str, ModuleLayout] = {}
 
     @classmethod
-    def open(cls, url: str, clock: Clock = utc_now) -> "Store":
-        """Open (and create or upgrade) the database at `url`."""
+    def open(cls, url: str, clock: Clock = utc_now, secret: bytes | None = None) -> "Store":
+        """Open (and create or upgrade) the database at `url`; `secret` keys field encryption."""
         engine = create_database(url)
         migrate(engine, clock)
-        return cls(engine, clock)
+        return cls(engine, clock, FieldCipher(secret) if secret else None)
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -182,6 +185,10 @@ class Store(ComplianceStore, AccessStore):
             if existing is None:
                 c.execute(t.modules.insert().values(name=layout.name, layout_version=1, **values))
             else:
+                before = {f.name: f.encrypted for f in self.module(layout.name).fields}
+                for field in layout.fields:
+                    if field.name in before and before[field.name] != field.encrypted:
+                        self._reseal(c, layout.name, field.name, field.encrypted)
                 c.execute(t.modules.update().where(t.modules.c.name == layout.name).values(layout_version=existing + 1, **values))
                 c.execute(t.fields.delete().where(t.fields.c.module == layout.name))
             if layout.fields:
@@ -194,11 +201,14 @@ class Store(ComplianceStore, AccessStore):
         return self.module(layout.name)
 
     def mark_field(self, module: str, field: str, classification: str, encrypted: bool | None, actor: str) -> ModuleLayout:
-        """Change one field's personal marking (and encryption); the layout version goes up."""
+        """Change one field's personal marking (and encryption, re-writing stored values); the layout version goes up."""
+        was = self.module(module).field(field)
         with writing(self.engine) as c:
             values: dict[str, Any] = {"classification": classification}
             if encrypted is not None:
                 values["encrypted"] = encrypted
+                if was is not None and was.encrypted != encrypted:
+                    self._reseal(c, module, field, encrypted)
             if not c.execute(t.fields.update().where(t.fields.c.module == module, t.fields.c.name == field).values(**values)).rowcount:
                 raise NotFoundError("field.unknown", f"module {module} has no field {field!r}")
             c.execute(t.modules.update().where(t.modules.c.name == module)
@@ -234,8 +244,7 @@ class Store(ComplianceStore, AccessStore):
             layout = self.module(name)
         record = None
         if record_id is not None:
-            values = {k: v for k, v in row._asdict().items() if k in StoredRecord.__struct_fields__}
-            record = StoredRecord(**values)
+            record = self._open_record(row)
         return Snapshot(settings, layout, record)
 
     def snapshots(self, record_ids: Sequence[str]) -> dict[str, "Snapshot"]:
@@ -249,7 +258,7 @@ class Store(ComplianceStore, AccessStore):
             for start in range(0, len(wanted), 1000):
                 rows = c.execute(sa.select(t.records).where(t.records.c.id.in_(wanted[start:start + 1000]))).all()
                 for row in rows:
-                    found[row.id] = Snapshot(settings, self._layouts.get(row.module) or self.module(row.module), _record(row))
+                    found[row.id] = Snapshot(settings, self._layouts.get(row.module) or self.module(row.module), self._open_record(row))
         # Layouts read from memory are checked once for the whole batch.
         modules = {snap.layout.name for snap in found.values()}
         fresh = {name: self.module(name) for name in modules}
@@ -266,7 +275,7 @@ class Store(ComplianceStore, AccessStore):
             row = c.execute(sa.select(t.records).where(t.records.c.id == record_id)).one_or_none()
         if row is None:
             raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
-        return _record(row)
+        return self._open_record(row)
 
     def records(self, module: str | None = None, basis: str | None = None, consent_status: str | None = None,
                 limit: int = 100, after: str | None = None, ids: list[str] | None = None) -> list[StoredRecord]:
@@ -276,7 +285,7 @@ class Store(ComplianceStore, AccessStore):
         if after is not None:
             query = query.where(t.records.c.id > after)
         with reading(self.engine) as c:
-            return [_record(row) for row in c.execute(query)]
+            return [self._open_record(row) for row in c.execute(query)]
 
     def count_records(self, module: str | None = None) -> int:
         """Count records, in one module or in all."""
@@ -324,7 +333,40 @@ class Store(ComplianceStore, AccessStore):
         query = sa.select(t.unique_values).where(t.unique_values.c.module == module, t.unique_values.c.value.in_(wanted))
         return {(u.field, u.value): u.record_id for u in c.execute(query)}
 
+    def _seal(self, module: str, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Encrypt the values of the module's encrypted fields (F6)."""
+        secret = {f.name for f in self.module(module).fields if f.encrypted}
+        if not secret & data.keys():
+            return data
+        if self.cipher is None:
+            raise LawfulError("crypto.no_key", "fields marked encrypted need the installation's secret key; none is configured")
+        return {k: self.cipher.encrypt(v, record_id, k) if k in secret and not is_encrypted(v) else v for k, v in data.items()}
+
+    def _open_record(self, row: sa.Row[Any]) -> StoredRecord:
+        """Turn a row into a record, decrypting encrypted values."""
+        values = {k: v for k, v in row._asdict().items() if k in StoredRecord.__struct_fields__}
+        data = values["data"]
+        if any(is_encrypted(v) for v in data.values()):
+            if self.cipher is None:
+                raise LawfulError("crypto.no_key", "this record has encrypted fields and no key is configured to read them")
+            values["data"] = {k: self.cipher.decrypt(v, values["id"], k) if is_encrypted(v) else v for k, v in data.items()}
+        return StoredRecord(**values)
+
+    def _reseal(self, c: sa.Connection, module: str, field: str, encrypt: bool) -> None:
+        """Encrypt (or decrypt) one field in every record of a module, inside the caller's transaction."""
+        if encrypt and self.cipher is None:
+            raise LawfulError("crypto.no_key", "encrypting a field needs the installation's secret key; none is configured")
+        rows = c.execute(sa.select(t.records.c.id, t.records.c.data).where(t.records.c.module == module)).all()
+        for record_id, data in rows:
+            value = data.get(field)
+            if value is None or is_encrypted(value) == encrypt:
+                continue
+            assert self.cipher is not None
+            changed = self.cipher.encrypt(value, record_id, field) if encrypt else self.cipher.decrypt(value, record_id, field)
+            c.execute(t.records.update().where(t.records.c.id == record_id).values(data={**data, field: changed}))
+
     def _write_record(self, c: sa.Connection, module: str, row: NewRecord, new: bool, source: dict[str, Any], now: dt.datetime) -> None:
+        row = msgspec.structs.replace(row, data=self._seal(module, row.id, row.data))
         if new:
             c.execute(t.records.insert().values(
                 id=row.id, module=module, data=row.data, content_hash=row.content_hash, basis="not_applicable", lia_id=None,
@@ -363,5 +405,4 @@ def _is_valid_id(record_id: str) -> bool:
     return 0 < len(record_id) <= 64 and record_id.isprintable()
 
 
-def _record(row: sa.Row[Any]) -> StoredRecord:
-    return StoredRecord(**{k: v for k, v in row._asdict().items() if k != "content_hash"})
+

@@ -9,13 +9,13 @@ from api.app import Services
 from api.config import Config
 from api.demo.layouts import demo_layouts
 from api.storage import ControllerSettings, NewRecord, Store
-from tests.conftest import RULES, admin_key
+from tests.conftest import TEST_SECRET, RULES, admin_key
 from tests.server import running_server
 
 
 def test_c3_deadline_passes_while_stopped_and_no_sweep_has_run(tmp_path):
     url = f"sqlite:///{tmp_path / 'lawful.db'}"
-    store = Store.open(url)
+    store = Store.open(url, secret=TEST_SECRET)
     for layout in demo_layouts():
         store.put_module(layout, "t")
     store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "t")
@@ -31,11 +31,11 @@ def test_c3_deadline_passes_while_stopped_and_no_sweep_has_run(tmp_path):
     ask = {"question": "processing", "record_id": "1"}
     auth = {"Authorization": f"Bearer {admin_key(store)}"}
 
-    with running_server(url, tmp_path) as base:
+    with running_server(url, tmp_path, env={"LAWFUL_SECRET": TEST_SECRET.hex()}) as base:
         assert httpx.post(f"{base}/api/v1/decisions", json=ask, headers=auth).json()["decided_by"] == "consent.waiting.stops_processing"
     while dt.datetime.now(dt.timezone.utc) <= record.consent_deadline:
         time.sleep(0.2)
-    with running_server(url, tmp_path) as base:
+    with running_server(url, tmp_path, env={"LAWFUL_SECRET": TEST_SECRET.hex()}) as base:
         decision = httpx.post(f"{base}/api/v1/decisions", json=ask, headers=auth).json()
         stored = httpx.get(f"{base}/api/v1/records/1", headers=auth).json()
     assert decision["decided_by"] == "consent.no_response.stops_processing"
