@@ -20,11 +20,14 @@ from .http.access import access_router
 from .http.decisions import decision_router
 from .http.lifecycle import lifecycle_router
 from .http.records import module_router, record_router
+from .http.rights import rights_router
 from .http.rulesets import ruleset_router
 from .http.settings import settings_router
 from .lifecycles import LifecycleService
+from .mail import Mailer, mailer_from
 from .problems import EXCEPTION_HANDLERS
 from .records import RecordService
+from .rights import RightsService
 from .rules_host import RulesHost
 from .secrets import load_secret
 from .settings import SettingsService
@@ -36,7 +39,7 @@ log = logging.getLogger("lawful")
 class Services:
     """Everything the handlers use, built once per process."""
 
-    def __init__(self, config: Config, store: Store | None = None, rules: RulesHost | None = None) -> None:
+    def __init__(self, config: Config, store: Store | None = None, rules: RulesHost | None = None, mailer: Mailer | None = None) -> None:
         self.config = config
         secret = load_secret(config.var_dir)
         self.store = store or Store.open(config.database_url, secret=secret)
@@ -47,6 +50,8 @@ class Services:
         self.records = RecordService(self.store, self.rules, self.blocklist)
         self.auth = Authenticator(self.store)
         self.settings = SettingsService(self.store, self.rules, self.lifecycles)
+        self.mailer = mailer or mailer_from(config.smtp_url, config.var_dir / "outbox", config.mail_from)
+        self.rights = RightsService(self.store, self.rules, self.records, self.mailer)
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
@@ -87,6 +92,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             lifecycle_router(services.store, services.lifecycles, services.blocklist),
             access_router(services.store),
             settings_router(services.store, services.settings, services.decisions),
+            rights_router(services.store, services.rights),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[background],

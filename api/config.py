@@ -19,6 +19,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     var_dir: Path = Path("var")
     reload_interval: float = 2.0
     sweep_interval: float = 60.0
+    smtp_url: str | None = None
+    mail_from: str = "lawful@localhost"
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Config":
@@ -28,6 +31,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             "rules_path": Path(os.environ.get("LAWFUL_RULES", DEFAULT_RULES)),
             "var_dir": Path(os.environ.get("LAWFUL_VAR", "var")),
             "sweep_interval": float(os.environ.get("LAWFUL_SWEEP_INTERVAL", "60")),
+            "smtp_url": os.environ.get("LAWFUL_SMTP_URL") or None,
+            "mail_from": os.environ.get("LAWFUL_MAIL_FROM", "lawful@localhost"),
+            "public_url": os.environ.get("LAWFUL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

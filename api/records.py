@@ -38,8 +38,11 @@ class AddedRecord(msgspec.Struct, frozen=True):
     decision: Decision
 
 
-def check_data(layout: ModuleLayout, data: dict[str, Any]) -> dict[str, Any]:
-    """Check values given as JSON against a module's fields; raise with every problem found."""
+def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Check values given as JSON against a module's fields; raise with every problem found.
+
+    With `partial`, only the fields given are checked (a rectification), and null clears a field.
+    """
     problems = []
     known = {f.name: f for f in layout.fields}
     for name, value in data.items():
@@ -54,12 +57,14 @@ def check_data(layout: ModuleLayout, data: dict[str, Any]) -> dict[str, Any]:
             problems.append(Problem("invalid_value", f"{name}: expected {expected}, found {type(value).__name__}", path=f"$.data.{name}"))
         elif field.type == "email" and isinstance(value, str) and (why := email_problem(value.strip())):
             problems.append(Problem("invalid_value", f"{name}: not an email address: it {why}", path=f"$.data.{name}"))
+        elif isinstance(value, str) and "\x00" in value:
+            problems.append(Problem("invalid_value", f"{name}: a NUL character cannot be stored", path=f"$.data.{name}"))
     for field in layout.fields:
-        if field.required and field.subform is None and data.get(field.name) in (None, ""):
+        if field.required and field.subform is None and data.get(field.name) in (None, "") and (not partial or field.name in data):
             problems.append(Problem("required", f"{field.name} is required", path=f"$.data.{field.name}"))
     if problems:
         raise RequestError("record.invalid", f"{len(problems)} problem(s) with the record's data", problems)
-    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if v is not None}
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if v is not None or partial}
 
 
 class RecordService:
@@ -105,3 +110,17 @@ class RecordService:
                 kind="blocklist.matched", summary="added although it matches the blocklist", actor=actor,
                 rule_id=w.rule, ruleset_version=decision.ruleset.version, detail={"entries": [m.id for m in matched]}) for w in decision.warnings])
         return AddedRecord(self.store.record(record_id), decision)
+
+    def rectify(self, record_id: str, changes: dict[str, Any], actor: str, reason: str = "rectification") -> StoredRecord:
+        """Correct or complete a record's data (DS2); the timeline names the fields, not the values."""
+        record = self.store.record(record_id)
+        layout = self.store.module(record.module)
+        clean = check_data(layout, changes, partial=True)
+        data = {**record.data, **{k: v for k, v in clean.items() if v is not None}}
+        for name in (k for k, v in clean.items() if v is None):
+            data.pop(name, None)
+        check_data(layout, data)
+        unique = {f.name: str(data[f.name]) for f in layout.fields if f.unique and f.name in data}
+        row = TimelineRow(kind="record.rectified", summary=f"{reason}: {', '.join(sorted(clean))}", actor=actor,
+                          detail={"fields": sorted(clean), "reason": reason})
+        return self.store.replace_data(record_id, data, unique, content_hash(layout.name, data), row)

@@ -13,6 +13,7 @@ from .models import (
     StoredRecord,
     TimelineEntry,
 )
+from .rights import RightKind, RightsRequest
 from .store import NewRecord, Snapshot, Store, UpsertResult, utc_now
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "ModuleLayout",
     "NewRecord",
     "RecordFilter",
+    "RightKind",
+    "RightsRequest",
     "Snapshot",
     "Store",
     "StoredRecord",

@@ -186,11 +186,34 @@ def _unique_digests(op: Operations) -> None:
                            .values(value=digest))
 
 
+def _rights(op: Operations) -> None:
+    op.create_table(
+        "rights_requests",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("record_id", sa.String(64), nullable=True),
+        sa.Column("subject", schema.JSON, nullable=False),
+        sa.Column("channel", sa.String(20), nullable=False),
+        sa.Column("lang", sa.String(5), nullable=False),
+        sa.Column("received_at", schema.UtcDateTime, nullable=False),
+        sa.Column("due_on", sa.Date, nullable=False),
+        sa.Column("extended_to", sa.Date, nullable=True),
+        sa.Column("extension_reason", sa.Text, nullable=True),
+        sa.Column("extension_told_at", schema.UtcDateTime, nullable=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("completed_at", schema.UtcDateTime, nullable=True),
+        sa.Column("outcome", schema.JSON, nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+    )
+    op.create_index("ix_rights_requests_record_id", "rights_requests", ["record_id"])
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
     (3, "access: users, API keys, web sessions, settings history", _access),
     (4, "unique values kept as digests", _unique_digests),
+    (5, "rights requests", _rights),
 )
 
 

@@ -187,3 +187,22 @@ settings_history = sa.Table(
     sa.Column("changed_at", UtcDateTime, nullable=False),
     sa.Column("changed_by", sa.String(200), nullable=False),
 )
+
+rights_requests = sa.Table(
+    "rights_requests", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("record_id", sa.String(64), nullable=True, index=True),
+    sa.Column("subject", JSON, nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("lang", sa.String(5), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("extended_to", sa.Date, nullable=True),
+    sa.Column("extension_reason", sa.Text, nullable=True),
+    sa.Column("extension_told_at", UtcDateTime, nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("completed_at", UtcDateTime, nullable=True),
+    sa.Column("outcome", JSON, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+)

@@ -13,10 +13,9 @@ import sqlalchemy as sa
 from engine import ConflictError, LawfulError, NotFoundError, expected_one_of
 
 from ..crypto import FieldCipher, is_encrypted
-
 from . import schema as t
 from .access import AccessStore
-from .compliance import ComplianceStore, RecordFilter
+from .compliance import ComplianceStore, RecordFilter, TimelineRow
 from .database import create_database, reading, writing
 from .migrations import migrate
 from .models import (
@@ -26,6 +25,7 @@ from .models import (
     StoredRecord,
     TimelineEntry,
 )
+from .rights import RightsStore
 
 Clock = Callable[[], dt.datetime]
 SYSTEM = "system"
@@ -67,7 +67,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     record: StoredRecord | None
 
 
-class Store(ComplianceStore, AccessStore):
+class Store(ComplianceStore, AccessStore, RightsStore):
     """Typed access to settings, modules, records, timelines, assessments and the blocklist."""
 
     def __init__(self, engine: sa.Engine, clock: Clock = utc_now, cipher: FieldCipher | None = None) -> None:
@@ -287,6 +287,17 @@ class Store(ComplianceStore, AccessStore):
         with reading(self.engine) as c:
             return [self._open_record(row) for row in c.execute(query)]
 
+    def records_by_unique(self, field_type_names: dict[str, list[str]], value: str) -> list[StoredRecord]:
+        """Find records whose unique fields (e.g. Email) hold `value`, compared without case."""
+        conditions = [sa.and_(t.unique_values.c.module == module, t.unique_values.c.field.in_(names))
+                      for module, names in field_type_names.items() if names]
+        if not conditions:
+            return []
+        query = sa.select(t.unique_values.c.record_id).where(sa.or_(*conditions), t.unique_values.c.value == unique_digest(value))
+        with reading(self.engine) as c:
+            ids = sorted({row.record_id for row in c.execute(query)})
+        return self.records(ids=ids, limit=len(ids)) if ids else []
+
     def count_records(self, module: str | None = None) -> int:
         """Count records, in one module or in all."""
         query = sa.select(sa.func.count()).select_from(t.records)
@@ -325,6 +336,19 @@ class Store(ComplianceStore, AccessStore):
             if events:
                 c.execute(t.timeline.insert(), events)
         return result
+
+    def replace_data(self, record_id: str, data: dict[str, Any], unique: dict[str, str], content_hash: str, row: "TimelineRow") -> StoredRecord:
+        """Replace a record's data (rectification, erasure) with a timeline row, in one transaction."""
+        record = self.record(record_id)
+        with writing(self.engine) as c:
+            taken = self._taken_unique(c, record.module, [NewRecord(record_id, data, content_hash, unique)])
+            for field, value in unique.items():
+                owner = taken.get((field, unique_digest(value)))
+                if owner not in (None, record_id):
+                    raise ConflictError("record.conflict", f"{field} {value!r} is already used by record {owner}")
+            self._write_record(c, record.module, NewRecord(record_id, data, content_hash, unique), False, record.source, self.clock())
+            self._timeline(c, [record_id], [row], self.clock())
+        return self.record(record_id)
 
     def _taken_unique(self, c: sa.Connection, module: str, rows: Sequence[NewRecord]) -> dict[tuple[str, str], str]:
         wanted = {unique_digest(v) for r in rows for v in r.unique.values()}

@@ -1,0 +1,54 @@
+"""Exports of a subject's data: CSV that spreadsheets cannot run, and JSON (DS5)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Iterable
+
+import msgspec
+
+from .storage import ModuleLayout, StoredRecord
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """Return a cell's text; text a spreadsheet would run as a formula gets a leading apostrophe.
+
+    Every text starting with =, +, -, @, a tab or a line break is neutralised, E.164 phone numbers
+    included (a spreadsheet reads +31... as a formula); numbers stored as numbers are not text.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def records_csv(records: Iterable[StoredRecord], layouts: dict[str, ModuleLayout]) -> bytes:
+    """Write records as CSV, one row per record, columns by field label, UTF-8 with BOM."""
+    rows = list(records)
+    columns: list[tuple[str, str]] = []
+    for record in rows:
+        for field in layouts[record.module].fields:
+            if field.name in record.data and (field.name, field.label) not in columns:
+                columns.append((field.name, field.label))
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(["Module", "Record Id", *(label for _, label in columns)])
+    for record in rows:
+        writer.writerow([record.module, spreadsheet_safe(record.id), *(spreadsheet_safe(record.data.get(name)) for name, _ in columns)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def records_json(records: Iterable[StoredRecord]) -> bytes:
+    """Write records as JSON: module, id, data, and where the data came from."""
+    payload = [{"module": r.module, "id": r.id, "data": r.data, "source": r.source, "created_at": r.created_at} for r in records]
+    return msgspec.json.format(msgspec.json.encode(payload))

@@ -1,0 +1,186 @@
+"""Data subjects' rights requests (DS1-DS7): receive, extend, answer, with due dates by the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from engine import ConflictError, RequestError, add_local_months
+
+from .exports import records_csv, records_json
+from .mail import Attachment, Mailer, Message
+from .records import RecordService
+from .rules_host import RulesHost
+from .storage import (
+    RightKind,
+    RightsRequest,
+    Store,
+    StoredRecord,
+    TimelineEntry,
+    TimelineRow,
+)
+
+_TEXT = {
+    "en": {
+        "received": "We received your {kind} request on {day}. We will answer by {due}.",
+        "extended": "We need more time for your {kind} request, received on {day}. We will answer by {due}. The reason: {reason}",
+        "access": "Here is the data we hold about you, where it came from, why we process it and what happened to it.",
+        "portability": "Here is your data in machine-readable form: a CSV file and a JSON file.",
+        "none": "We hold no data about you.",
+        "done": "Your {kind} request has been carried out.",
+        "dpo": "Questions? Our data protection officer: {name}, {email}.",
+    },
+    "nl": {
+        "received": "We hebben uw verzoek ({kind}) op {day} ontvangen. U krijgt uiterlijk {due} antwoord.",
+        "extended": "We hebben meer tijd nodig voor uw verzoek ({kind}) van {day}. U krijgt uiterlijk {due} antwoord. De reden: {reason}",
+        "access": "Hierbij de gegevens die wij over u hebben, waar ze vandaan komen, waarom wij ze verwerken en wat ermee gebeurde.",
+        "portability": "Hierbij uw gegevens in een machineleesbare vorm: een CSV-bestand en een JSON-bestand.",
+        "none": "Wij hebben geen gegevens over u.",
+        "done": "Uw verzoek ({kind}) is uitgevoerd.",
+        "dpo": "Vragen? Onze functionaris voor gegevensbescherming: {name}, {email}.",
+    },
+}
+
+
+class RecordReport(msgspec.Struct, frozen=True):
+    """One record in an access report: data, source (D1), basis, consent, and its history (A1)."""
+
+    module: str
+    id: str
+    data: dict[str, Any]
+    source: dict[str, Any]
+    basis: str
+    basis_article: str | None
+    consent_status: str
+    restricted: bool
+    timeline: list[TimelineEntry]
+
+
+class AccessReport(msgspec.Struct, frozen=True):
+    """What an access request (Art. 15) answers, for every record of the subject."""
+
+    request_id: str
+    generated_at: dt.datetime
+    records: list[RecordReport]
+    dpo: dict[str, Any] | None
+    data_location: dict[str, Any] | None
+    ruleset: str
+
+
+class RightsService:
+    """Receive requests and carry them out; every step is on the subject's timelines."""
+
+    def __init__(self, store: Store, rules: RulesHost, records: RecordService, mailer: Mailer) -> None:
+        self.store, self.rules, self.records, self.mailer = store, rules, records, mailer
+
+    def _params(self) -> Any:
+        return self.rules.active(self.store.clock(), self.store.settings().pinned_version).parameters
+
+    def _local_day(self, instant: dt.datetime) -> dt.date:
+        return instant.astimezone(ZoneInfo(self.store.settings().timezone)).date()
+
+    def due_on(self, received_at: dt.datetime, months: int) -> dt.date:
+        """The day a request is due: `months` later on the controller's calendar, month-end aware (CC5)."""
+        return self._local_day(add_local_months(received_at, months, self.store.settings().timezone))
+
+    def subject_records(self, request: RightsRequest) -> list[StoredRecord]:
+        """Every record of the subject: the one named, and those whose unique email fields match."""
+        email_fields = {name: [f.name for f in self.store.module(name).fields if f.type == "email" and f.unique]
+                        for name in self.store.module_names()}
+        found = {r.id: r for r in self.store.records_by_unique(email_fields, request.subject_email)}
+        if request.record_id and request.record_id not in found:
+            found[request.record_id] = self.store.record(request.record_id)
+        return list(found.values())
+
+    def receive(self, kind: RightKind, email: str, *, channel: str, actor: str, record_id: str | None = None,
+                received_at: dt.datetime | None = None, lang: str = "en") -> RightsRequest:
+        """Record a request, even from an unknown subject, and confirm it with its due date (DS7)."""
+        if record_id is not None:
+            self.store.record(record_id)
+        received = received_at or self.store.clock()
+        request = RightsRequest(id=uuid.uuid4().hex, kind=kind, record_id=record_id, subject_email=email.strip(), channel=channel,
+                                lang=lang, received_at=received, due_on=self.due_on(received, self._params().deadlines.response_months),
+                                status="open", outcome={}, created_by=actor)
+        request = self.store.add_rights_request(request)
+        self._note(request, "rights.received", f"{kind} request received; due on {request.due_on}", actor)
+        self._mail(request, "received", due=request.due_on)
+        return request
+
+    def extend(self, request_id: str, months: int, reason: str, actor: str) -> RightsRequest:
+        """Extend a request's deadline (DS7) and tell the subject why, within the first period."""
+        request = self.store.rights_request(request_id)
+        deadlines = self._params().deadlines
+        if not 1 <= months <= deadlines.max_extension_months:
+            raise RequestError("rights.extension_too_long", f"the rules allow an extension of 1 to {deadlines.max_extension_months} months, found {months} - at $.months")
+        if request.extended_to is not None:
+            raise ConflictError("rights.already_extended", f"request {request_id} was extended already, to {request.extended_to}")
+        tell_by = self.due_on(request.received_at, deadlines.tell_extension_within_months)
+        if self._local_day(self.store.clock()) > tell_by:
+            raise ConflictError("rights.too_late_to_extend", f"an extension must be told to the subject by {tell_by}; it is too late")
+        extended_to = self.due_on(request.received_at, deadlines.response_months + months)
+        request = self.store.update_rights_request(request_id, "open", extended_to=extended_to, extension_reason=reason,
+                                                   extension_told_at=self.store.clock())
+        self._note(request, "rights.extended", f"{request.kind} request extended to {extended_to}", actor, reason=reason)
+        self._mail(request, "extended", due=extended_to, reason=reason)
+        return request
+
+    def report(self, request_id: str) -> AccessReport:
+        """Everything an access request answers (DS1, D1, R1, X2)."""
+        request = self.store.rights_request(request_id)
+        params, settings = self._params(), self.store.settings()
+        articles = {b.id: b.article for b in params.bases}
+        records = [RecordReport(r.module, r.id, r.data, r.source, r.basis, articles.get(r.basis), r.consent_status, r.restricted,
+                                self.store.timeline(r.id)) for r in self.subject_records(request)]
+        return AccessReport(request.id, self.store.clock(), records, msgspec.to_builtins(settings.dpo) if settings.dpo else None,
+                            msgspec.to_builtins(settings.data_location) if settings.data_location else None,
+                            self.rules.active(self.store.clock(), settings.pinned_version).ref.version)
+
+    def complete(self, request_id: str, actor: str, changes: dict[str, Any] | None = None) -> RightsRequest:
+        """Carry out an open request by its kind, send the answer to the subject, and close it."""
+        request = self.store.rights_request(request_id)
+        if request.status != "open":
+            raise ConflictError("rights.not_open", f"request {request_id} is {request.status}")
+        records = self.subject_records(request)
+        outcome: dict[str, Any] = {"records": [r.id for r in records]}
+        if request.kind == "access":
+            report = self.report(request_id)
+            self._mail(request, "access" if records else "none",
+                       attachments=(Attachment("access-report.json", "application/json", msgspec.json.format(msgspec.json.encode(report))),))
+        elif request.kind == "portability":
+            layouts = {r.module: self.store.module(r.module) for r in records}
+            self._mail(request, "portability" if records else "none", attachments=(
+                Attachment("my-data.csv", "text/csv", records_csv(records, layouts)),
+                Attachment("my-data.json", "application/json", records_json(records))))
+        elif request.kind == "restriction":
+            for record in records:
+                self.store.change_state(record.id, {}, {"restricted": True}, [TimelineRow(
+                    kind="record.restricted", summary="processing restricted at the subject's request (Art. 18)", actor=actor,
+                    detail={"request": request.id})])
+            self._mail(request, "done")
+        elif request.kind == "rectification":
+            if not changes or request.record_id is None:
+                raise RequestError("rights.changes_needed", "a rectification names the record and the corrected values - at $.changes")
+            self.records.rectify(request.record_id, changes, actor, reason=f"rectification request {request.id}")
+            outcome["fields"] = sorted(changes)
+            self._mail(request, "done")
+        else:
+            raise ConflictError("rights.unsupported", f"{request.kind} requests are carried out with POST /api/v1/rights/{request_id}/erase")
+        done = self.store.update_rights_request(request_id, "open", status="completed", completed_at=self.store.clock(), outcome=outcome)
+        self._note(done, "rights.completed", f"{request.kind} request carried out and answered", actor)
+        return done
+
+    def _note(self, request: RightsRequest, kind: str, summary: str, actor: str, **detail: Any) -> None:
+        for record in self.subject_records(request):
+            self.store.add_timeline(record.id, [TimelineRow(kind=kind, summary=summary, actor=actor, detail={"request": request.id, **detail})])
+
+    def _mail(self, request: RightsRequest, key: str, attachments: tuple[Attachment, ...] = (), **values: Any) -> None:
+        text = _TEXT.get(request.lang, _TEXT["en"])
+        body = text[key].format(kind=request.kind, day=self._local_day(request.received_at), **values)
+        dpo = self.store.settings().dpo
+        if dpo is not None:
+            body += "\n\n" + text["dpo"].format(name=dpo.name, email=dpo.email)
+        self.mailer.send(Message(to=request.subject_email, subject=f"[{request.id[:8]}] {request.kind}", text=body, attachments=attachments))

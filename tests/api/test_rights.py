@@ -1,0 +1,161 @@
+"""Rights requests (DS1-DS7) answered over a real SMTP server on loopback."""
+
+import datetime as dt
+import json
+
+import msgspec
+import pytest
+
+from api.app import Services, create_app
+from api.config import Config
+from api.mail import SmtpMailer
+from api.storage import ControllerSettings, Dpo
+from tests.conftest import RULES, client_for
+from tests.smtp import SmtpServer
+
+SUBJECT = "anouk.veld@example.org"
+UTC = dt.timezone.utc
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailed(layouts_store, rules_host, tmp_path, smtp):
+    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts"), timezone="Europe/Amsterdam",
+                                                   dpo=Dpo(name="Privacy Office", email="dpo@example.org")), "t")
+    services = Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=layouts_store, rules=rules_host,
+                        mailer=SmtpMailer(smtp.url, "privacy@example.com"))
+    with client_for(create_app(services.config, services), layouts_store) as client:
+        client.post("/api/v1/records", json={"module": "Leads", "id": "L1", "data": {
+            "Last_Name": "Veld", "Company": "=HYPERLINK(\"http://x.example\")", "Email": "Anouk.Veld@Example.org", "Tax_ID": "NL1"}})
+        client.put("/api/v1/records/L1/basis", json={"basis": "contract"})
+        yield client, services
+
+
+def receive(client, kind, **extra):
+    response = client.post("/api/v1/rights", json={"kind": kind, "email": SUBJECT, "channel": "email", **extra})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(("received", "due"), [
+    ("2027-01-31T10:00:00+01:00", "2027-02-28"),
+    ("2028-01-31T10:00:00+01:00", "2028-02-29"),
+    ("2027-03-30T10:00:00+02:00", "2027-04-30"),
+    ("2027-01-31T23:30:00Z", "2027-03-01"),  # already 1 February in Amsterdam
+])
+def test_cc5_deadline_one_month_later(mailed, smtp, received, due):
+    client, _ = mailed
+    request = receive(client, "access", received_at=received)
+    assert request["due_on"] == due
+    [confirmation] = smtp.inbox.to(SUBJECT)
+    assert f"We will answer by {due}" in confirmation.get_body().get_content()
+
+
+def test_ds1_access_report_by_email_with_sources_bases_and_history(mailed, smtp):
+    client, _ = mailed
+    request = receive(client, "access")
+    report = client.get(f"/api/v1/rights/{request['id']}/report").json()
+    [record] = report["records"]
+    assert record["id"] == "L1" and record["data"]["Tax_ID"] == "NL1" and record["source"]["kind"] == "api"
+    assert record["basis"] == "contract" and record["basis_article"] == "Art. 6(1)(b)"
+    assert [e["kind"] for e in record["timeline"]][:2] == ["record.created", "basis.changed"]
+    assert report["dpo"]["email"] == "dpo@example.org"
+    done = client.post(f"/api/v1/rights/{request['id']}/complete", json={}).json()
+    assert done["status"] == "completed" and done["outcome"]["records"] == ["L1"]
+    answer = smtp.inbox.to(SUBJECT)[-1]
+    attached = json.loads(next(answer.iter_attachments()).get_content())
+    assert attached["records"][0]["id"] == "L1" and "Privacy Office" in answer.get_body(("plain",)).get_content()
+    assert client.get("/api/v1/records/L1/timeline").json()[-1]["kind"] == "rights.completed"
+
+
+def test_a_request_from_an_unknown_subject_is_recorded_and_answered(mailed, smtp):
+    client, _ = mailed
+    request = client.post("/api/v1/rights", json={"kind": "access", "email": "nobody@example.net", "channel": "portal"}).json()
+    assert client.post(f"/api/v1/rights/{request['id']}/complete", json={}).json()["status"] == "completed"
+    assert "We hold no data about you." in smtp.inbox.to("nobody@example.net")[-1].get_body(("plain",)).get_content()
+
+
+def test_ds5_portability_sends_csv_and_json_that_spreadsheets_cannot_run(mailed, smtp):
+    client, _ = mailed
+    request = receive(client, "portability")
+    client.post(f"/api/v1/rights/{request['id']}/complete", json={})
+    files = {part.get_filename(): part.get_content() for part in smtp.inbox.to(SUBJECT)[-1].iter_attachments()}
+    assert set(files) == {"my-data.csv", "my-data.json"}
+    csv_text = files["my-data.csv"] if isinstance(files["my-data.csv"], str) else files["my-data.csv"].decode("utf-8-sig")
+    assert "\"'=HYPERLINK(" in csv_text and "\"=HYPERLINK(" not in csv_text
+    assert json.loads(files["my-data.json"])[0]["data"]["Company"].startswith("=HYPERLINK")
+
+
+def test_ds4_restriction_stops_processing(mailed):
+    client, _ = mailed
+    request = receive(client, "restriction")
+    client.post(f"/api/v1/rights/{request['id']}/complete", json={})
+    decision = client.post("/api/v1/decisions", json={"question": "processing", "record_id": "L1"}).json()
+    assert decision["decided_by"] == "restriction.stops_processing"
+    lifted = client.put("/api/v1/records/L1/restriction", json={"restricted": False, "reason": "subject agreed"})
+    assert lifted.json()["restricted"] is False
+
+
+def test_ds2_rectification_records_the_fields_not_the_values(mailed):
+    client, services = mailed
+    request = receive(client, "rectification", record_id="L1")
+    assert client.post(f"/api/v1/rights/{request['id']}/complete", json={}).json()["code"] == "rights.changes_needed"
+    client.post(f"/api/v1/rights/{request['id']}/complete", json={"changes": {"Last_Name": "van Veld", "Tax_ID": None}})
+    record = client.get("/api/v1/records/L1").json()
+    assert record["data"]["Last_Name"] == "van Veld" and "Tax_ID" not in record["data"]
+    row = [e for e in client.get("/api/v1/records/L1/timeline").json() if e["kind"] == "record.rectified"][0]
+    assert row["detail"]["fields"] == ["Last_Name", "Tax_ID"] and "van Veld" not in json.dumps(row)
+
+
+def test_ds7_extension_up_to_two_months_told_within_the_first(mailed, smtp, clock):
+    client, _ = mailed
+    request = receive(client, "access", received_at="2026-01-31T10:00:00+01:00")
+    too_long = client.post(f"/api/v1/rights/{request['id']}/extend", json={"months": 3, "reason": "many records"})
+    assert too_long.json()["code"] == "rights.extension_too_long"
+    clock.now = dt.datetime(2026, 2, 20, tzinfo=UTC)
+    extended = client.post(f"/api/v1/rights/{request['id']}/extend", json={"months": 2, "reason": "records in several systems"}).json()
+    assert extended["extended_to"] == "2026-04-30" and extended["extension_reason"] == "records in several systems"
+    assert "records in several systems" in smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
+    late = receive(client, "access", received_at="2026-01-05T10:00:00+01:00")
+    clock.now = dt.datetime(2026, 3, 1, tzinfo=UTC)
+    refused = client.post(f"/api/v1/rights/{late['id']}/extend", json={"months": 1, "reason": "late"})
+    assert refused.json()["code"] == "rights.too_late_to_extend"
+    listed = client.get("/api/v1/rights?status=open").json()
+    assert [r["id"] for r in listed][0] == late["id"]  # soonest due first
+
+
+def test_roles_and_bad_input(mailed, layouts_store):
+    client, services = mailed
+    with client_for(create_app(services.config, services), layouts_store, "app") as app_client:
+        assert app_client.post("/api/v1/rights", json={"kind": "access", "email": SUBJECT, "channel": "email"}).status_code == 201
+        assert app_client.get("/api/v1/rights").status_code == 403
+    assert client.post("/api/v1/rights", json={"kind": "access", "email": "nope", "channel": "email"}).json()["code"] == "rights.invalid_email"
+    assert client.get("/api/v1/rights/unknown").status_code == 404
+
+
+def test_the_subject_address_is_encrypted_at_rest(mailed):
+    client, services = mailed
+    receive(client, "access")
+    with services.store.engine.connect() as c:
+        assert SUBJECT not in str(c.exec_driver_sql("SELECT * FROM rights_requests").all())
+
+
+def test_without_smtp_mail_goes_to_the_outbox(client, services, tmp_path):
+    request = client.post("/api/v1/rights", json={"kind": "access", "email": SUBJECT, "channel": "email"}).json()
+    outbox = list((services.config.var_dir / "outbox").glob("*.eml"))
+    assert len(outbox) == 1 and f"To: {SUBJECT}" in outbox[0].read_text() and request["id"][:8] in outbox[0].read_text()
+
+
+def test_an_unreachable_smtp_server_is_a_clear_error():
+    from api.mail import Message
+    from engine import LawfulError
+    from tests.server import free_port
+
+    mailer = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "a@example.com", timeout=2)
+    with pytest.raises(LawfulError, match="did not take the message"):
+        mailer.send(Message(to=SUBJECT, subject="x", text="y"))
