@@ -16,6 +16,7 @@ from .formats import CHECKED_FORMATS
 from .model import UNSET, Choice, Condition, Consent, Field, Form, FormError, JsonType, Layout, Text, Widget
 
 HONEYPOT = "homepage_url"
+THANK_YOU = Text(en="Thank you. We have received your form.", nl="Bedankt. We hebben uw formulier ontvangen.")
 CSRF_FIELD = "_csrf_token"
 RESERVED = frozenset({HONEYPOT, CSRF_FIELD})
 _TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
@@ -66,7 +67,7 @@ def load_form(source: Mapping[str, Any] | str | bytes, layout: Layout | None = N
     return Form(
         module=str(module), title=_text(schema, "title", "x-title", fallback="Form"),
         help=_text(schema, "description", "x-description") if "description" in schema or "x-description" in schema else None,
-        thank_you=_text(schema, "", "x-thank-you", fallback="Thank you. We have received your form."),
+        thank_you=_text(schema, "", "x-thank-you", fallback="") if "x-thank-you" in schema else THANK_YOU,
         fields=ordered, conditions=tuple(_conditions(schema, "")), crm_defaults=dict(schema.get("x-crm-defaults") or {}),
         record_per_item=schema.get("x-crm-record-per-item"), double_opt_in=bool(schema.get("x-double-opt-in", False)),
         layout=chosen, schema=schema, digest=_digest(schema),
@@ -189,7 +190,7 @@ def _widget(schema: Mapping[str, Any], kind: str, item_type: str | None, choices
 def _attrs(schema: Mapping[str, Any], kind: str) -> tuple[tuple[str, str], ...]:
     """Return HTML constraint attributes, which help browsers and assistive technology."""
     attrs = [(html, str(schema[key])) for key, html in (("maxLength", "maxlength"), ("minimum", "min"), ("maximum", "max"))
-             if key in schema]
+             if key in schema and not isinstance(schema[key], bool)]
     if kind == "integer":
         attrs.append(("step", str(schema.get("multipleOf", 1)) if isinstance(schema.get("multipleOf"), int) else "1"))
     elif kind == "number":
