@@ -29,7 +29,11 @@ def bind_personal_count(params: Parameters) -> Callable[[DecisionRequest], int]:
 
 def bind_consent_count(params: Parameters) -> Callable[[DecisionRequest], int]:
     """Count the consent boxes of a form."""
-    return lambda req: sum(1 for item in req.form.items if item.consent_box.present)  # type: ignore[union-attr]
+
+    def read(req: DecisionRequest) -> int:
+        return len([item for item in req.form.items if item.consent_box.present])  # type: ignore[union-attr]
+
+    return read
 
 
 def bind_special_hint(params: Parameters) -> ItemReader:

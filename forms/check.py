@@ -68,7 +68,7 @@ def form_facts(form: Form, module: ModuleFacts) -> FormFacts:
     items += [FormItemFacts(name=c.pointer, kind="condition", guarded=c.guarded) for c in form.conditions]
     for needed in module.fields:
         if needed.required and needed.subform is None and needed.name not in covered:
-            filled_by = "defaults" if needed.name in form.crm_defaults else "nothing"
+            filled_by: Literal["defaults", "nothing"] = "defaults" if needed.name in form.crm_defaults else "nothing"
             items.append(FormItemFacts(name=f"/x-crm-defaults/{needed.name}", kind="required_field", filled_by=filled_by,
                                        crm_field=_crm_field(needed.name, layout)))
     return FormFacts(double_opt_in=form.double_opt_in, items=tuple(items))

@@ -146,7 +146,7 @@ def _field(name: str, schema: Mapping[str, Any], pointer: str, required: bool, p
     children: list[Field] = []
     item_type: str | None = None
     choices = _choices(schema)
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    items: Mapping[str, Any] = schema["items"] if isinstance(schema.get("items"), dict) else {}
     if kind == "object":
         children = _properties(schema, pointer, problems)
     elif kind == "array":
@@ -206,7 +206,7 @@ def _consent(given: Any, pointer: str, problems: list[Problem]) -> Consent | Non
         return None
     purpose = given["purpose"]
     purposes = tuple(str(p) for p in purpose) if isinstance(purpose, list) else (str(purpose),)
-    text = given.get("text") if isinstance(given.get("text"), dict) else {}
+    text: dict[str, Any] = given["text"] if isinstance(given.get("text"), dict) else {}
     return Consent(purposes=purposes, version=str(given["version"]), basis=str(given.get("basis", "consent")),
                    text=Text(en=str(text.get("en") or ""), nl=str(text.get("nl") or "")))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from msgspec import UNSET
@@ -94,7 +94,7 @@ class _View:
                                   children=self.controls(f.children, item if isinstance(item, dict) else {}, item_path)))
         return tuple(blocks)
 
-    def _value(self, f: Field, node: Node | None) -> dict[str, object]:
+    def _value(self, f: Field, node: Node | None) -> dict[str, Any]:
         if f.write_only or f.widget in ("group", "items"):
             return {}
         if self.tree is not None:
@@ -110,7 +110,7 @@ class _View:
         return _shown(f, f.default)
 
 
-def _shown(f: Field, default: JsonValue) -> dict[str, object]:
+def _shown(f: Field, default: JsonValue) -> dict[str, Any]:
     if f.widget == "checkbox":
         return {"values": frozenset({"true"} if default is True else set())}
     if isinstance(default, list):

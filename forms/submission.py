@@ -219,5 +219,13 @@ def is_spam(pairs: Iterable[tuple[str, str]]) -> bool:
 
 def shown_values(form: Form, pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """Return the pairs worth showing again: not the honeypot, the CSRF token or writeOnly values."""
-    hidden = {HONEYPOT, CSRF_FIELD} | {f.name for f in form.fields if f.write_only}
-    return tuple((n, v) for n, v in pairs if n.split("[", 1)[0] not in hidden)
+    return tuple((n, v) for n, v in pairs if n not in (HONEYPOT, CSRF_FIELD) and not _is_write_only(form.fields, n))
+
+
+def _is_write_only(fields: tuple[Field, ...], name: str) -> bool:
+    for key in re.findall(r"[^\[\]]+", name):
+        found = next((f for f in fields if f.name == key), None)
+        if found is not None and found.write_only:
+            return True
+        fields = found.children if found is not None else fields
+    return False
