@@ -114,3 +114,24 @@ def test_dutch_page_and_embeddable_snippet():
 def test_examples_load_as_they_are():
     for name in EXAMPLES:
         assert example(name).module == example_schema(name)["x-crm-module"]
+
+
+def test_widgets_follow_type_format_and_x_widget():
+    form = load_form({"type": "object", "x-crm-module": "Leads", "properties": {
+        "phone": {"type": "string", "x-widget": "tel"}, "site": {"type": "string", "format": "uri"},
+        "born": {"type": "string", "format": "date"}, "note": {"type": "string", "x-widget": "textarea"},
+        "budget": {"type": "number", "multipleOf": 0.01}, "ok": {"type": "boolean", "default": True},
+        "tags": {"type": "array", "items": {"type": "string"}}}})
+    page = FormPage(render_form(form, action="/f", csrf_token="t"))
+    assert [page.ids[f"f-{n}"].get("type", page.ids[f"f-{n}"]["_tag"]) for n in ("phone", "site", "born", "note", "budget", "ok", "tags")] == [
+        "tel", "url", "date", "textarea", "number", "checkbox", "textarea"]
+    assert page.ids["f-budget"]["step"] == "0.01" and "checked" in page.ids["f-ok"]  # not a consent box
+    assert parse_submission(form, [("tags", "a\n\nb ")]).data["tags"] == ["a", "b"]
+
+
+def test_nested_write_only_values_are_not_shown_again():
+    form = load_form({"type": "object", "x-crm-module": "Contacts", "properties": {"people": {"type": "array", "items": {
+        "type": "object", "properties": {"name": {"type": "string"}, "passport": {"type": "string", "writeOnly": True}}}}}})
+    result = parse_submission(form, [("people[0][name]", "Ann"), ("people[0][passport]", "X1234567")])
+    assert result.values == (("people[0][name]", "Ann"),)
+    assert "X1234567" not in render_form(form, action="/f", csrf_token="t", values=result.values)
