@@ -20,6 +20,8 @@ from .ruleset import CompiledRule, QuestionPlan, Ruleset
 
 _BEHAVIOUR = re.compile(r"^[A-Z]{1,2}\d+$")
 _PLACEHOLDER = re.compile(r"\{(params\.[a-z_.]+)\}")
+# Questions answered once per item (a field, a part of a form), then combined.
+PER_ITEM = frozenset({"field_release", "form_check"})
 
 
 def flatten_parameters(params: Parameters) -> dict[str, Any]:
@@ -159,7 +161,7 @@ def _plan(question: str, checked: list[tuple[Located[Rule], Typed]], params: Par
         rules=tuple(compiled),
         defaults=defaults,
         messages=messages,
-        per_field=question == "field_release",
+        per_field=question in PER_ITEM,
     )
 
 

@@ -34,6 +34,8 @@ class FieldFacts(_Facts):
     classification: str = "none"
     encrypted: bool = False
     subform: str | None = None
+    read_only: bool = False
+    required: bool = False
 
 
 class ModuleFacts(_Facts):
@@ -63,6 +65,50 @@ class RecordFacts(_Facts):
     consent: ConsentFacts = ConsentFacts()
 
 
+class CrmFieldFacts(_Facts):
+    """The CRM field a part of a form writes, or needs, as the module's layout describes it."""
+
+    name: str | None = None
+    exists: bool = False
+    type: str = "none"
+    classification: str = "none"
+    encrypted: bool = False
+    read_only: bool = False
+
+
+class ConsentBoxFacts(_Facts):
+    """A consent box of a form: how it is set up and what it says (P3)."""
+
+    present: bool = False
+    checkbox: bool = True
+    pre_ticked: bool = False
+    purposes: tuple[str, ...] = ()
+    text_en: str = ""
+    text_nl: str = ""
+
+
+FormItemKind = Literal["form", "property", "condition", "required_field"]
+
+
+class FormItemFacts(_Facts):
+    """One part of a web form the form check judges; `name` is its JSON pointer in the form's schema (W2)."""
+
+    name: str
+    kind: FormItemKind
+    crm_field: CrmFieldFacts = CrmFieldFacts()
+    write_only: bool = False
+    consent_box: ConsentBoxFacts = ConsentBoxFacts()
+    guarded: bool = True
+    filled_by: Literal["subject", "defaults", "nothing"] = "subject"
+
+
+class FormFacts(_Facts):
+    """A web form as the form check sees it: its parts, the form itself first (W1, W2)."""
+
+    double_opt_in: bool = False
+    items: tuple[FormItemFacts, ...] = ()
+
+
 class DecisionRequest(_Facts):
     """A question with every fact it needs; `at` is the instant the answer is for."""
 
@@ -74,6 +120,7 @@ class DecisionRequest(_Facts):
     channel: str | None = None
     fields: tuple[FieldFacts, ...] = ()
     field: FieldFacts | None = None
+    form: FormFacts | None = None
     lang: Lang = "en"
 
 

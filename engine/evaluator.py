@@ -25,6 +25,7 @@ _NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "processing": (("record", "the record's basis, consent and restriction"),),
     "field_marking": (("field", "the field to mark, with its new classification"),),
     "record_add": (("record", "whether the new record matches the blocklist"),),
+    "form_check": (("form", "the form's parts: the form itself, its properties, conditions and required fields"),),
 }
 
 
@@ -63,13 +64,24 @@ def _answer_one(plan: QuestionPlan, request: DecisionRequest) -> Outcome:
     return outcome  # type: ignore[no-any-return]
 
 
-def _answer_fields(plan: QuestionPlan, request: DecisionRequest) -> tuple[Any, ...]:
+def _items(request: DecisionRequest) -> tuple[Any, ...]:
+    if request.question == "form_check":
+        if request.form is None:
+            _raise_missing(request)
+        if not request.form.items:  # type: ignore[union-attr]
+            raise RequestError("request.missing", "question 'form_check' needs at least one form item, found none - at $.form.items")
+        return request.form.items  # type: ignore[union-attr]
     fields = request.fields or request.module.fields
     if not fields:
         raise RequestError("request.missing", "question 'field_release' needs at least one field, found none - at $.fields")
+    return fields
+
+
+def _answer_fields(plan: QuestionPlan, request: DecisionRequest) -> tuple[Any, ...]:
+    fields = _items(request)
     field_key = plan.field_key
     try:
-        if request.channel is None:
+        if request.channel is None and request.question == "field_release":
             raise AttributeError("channel")
         key = plan.request_key(request)
         keys = (field_key(request, fields[0]),) if len(fields) == 1 else tuple([field_key(request, f) for f in fields])

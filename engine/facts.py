@@ -7,11 +7,12 @@ from typing import Any, Callable
 
 from .decision import DecisionRequest, FieldFacts
 from .errors import RequestError, expected_one_of
+from .form_facts import FILLED_BY, ITEM_KINDS, bind_bundled_wording, bind_consent_count, bind_personal_count, bind_special_hint
 from .model import Parameters
 
 RequestReader = Callable[[DecisionRequest], Any]
 FieldReader = Callable[[DecisionRequest, FieldFacts], Any]
-ALL = frozenset({"field_release", "processing", "field_marking", "record_add"})
+ALL = frozenset({"field_release", "processing", "field_marking", "record_add", "form_check"})
 RECORD_QUESTIONS = frozenset({"field_release", "processing"})
 
 
@@ -119,6 +120,16 @@ def _spec(name: str, type_: str, level: str, questions: frozenset[str], path: st
 
 
 _FIELD_Q = frozenset({"field_release", "field_marking"})
+_FORM_Q = frozenset({"form_check"})
+
+
+def _form_item(name: str, type_: str, path: str, doc: str, read: Callable[..., Any] | None = None, *,
+               inputs: tuple[str, ...], **options: Any) -> FactSpec:
+    return _spec(name, type_, "field", _FORM_Q, f"$.form.items[].{path}", doc, read, inputs=inputs, **options)
+
+
+def _field_types(params: Parameters) -> frozenset[str]:
+    return frozenset(params.personal_fields.field_types) | {"none"}
 
 FACTS: dict[str, FactSpec] = {s.name: s for s in [
     _spec("compliance.enabled", "bool", "request", ALL, "$.settings.compliance_enabled",
@@ -170,6 +181,54 @@ FACTS: dict[str, FactSpec] = {s.name: s for s in [
     _spec("channel.restricted", "bool", "field", frozenset({"field_release"}), "$.settings.withheld",
           "the controller restricts fields of this classification on this channel (F5)", bind=_bind_channel_restricted,
           inputs=("classification", "^channel", "^settings.withheld"), check=_check_withheld),
+    _spec("form.double_opt_in", "bool", "request", _FORM_Q, "$.form.double_opt_in",
+          "the form asks the subject to confirm by email (W3)", lambda r: r.form.double_opt_in, inputs=("form.double_opt_in",)),
+    _spec("form.personal_field_count", "int", "request", _FORM_Q, "$.form.items",
+          "distinct fields the form writes that can hold personal data: stored, existing, of a markable type (F2)",
+          bind=bind_personal_count, derive="form_personal_field_count"),
+    _spec("form.consent_box_count", "int", "request", _FORM_Q, "$.form.items",
+          "consent boxes on the form (P3)", bind=bind_consent_count, derive="form_consent_box_count"),
+    _form_item("item.kind", "str", "kind", "what part of the form this is: form, property, condition or required_field",
+               lambda r, i: i.kind, inputs=("kind",), domain=lambda p: ITEM_KINDS),
+    _form_item("item.write_only", "bool", "write_only", "the property is writeOnly: never shown back (F6)",
+               lambda r, i: i.write_only, inputs=("write_only",)),
+    _form_item("crm_field.name", "str", "crm_field.name", "api name of the CRM field the part writes or needs; null: not stored",
+               lambda r, i: i.crm_field.name, inputs=("crm_field.name",), nullable=True),
+    _form_item("crm_field.stored", "bool", "crm_field.name", "the part writes a CRM field (x-crm-field is not null)",
+               lambda r, i: i.crm_field.name is not None, inputs=("crm_field.name",)),
+    _form_item("crm_field.exists", "bool", "crm_field.exists", "the module has that field (W2)",
+               lambda r, i: i.crm_field.exists, inputs=("crm_field.exists",)),
+    _form_item("crm_field.type", "str", "crm_field.type", "data type of the CRM field; none when not stored or unknown (F3)",
+               lambda r, i: i.crm_field.type, inputs=("crm_field.type",), domain=_field_types),
+    _form_item("crm_field.classification", "str", "crm_field.classification", "none, or how the CRM field is marked personal (F1)",
+               lambda r, i: i.crm_field.classification, inputs=("crm_field.classification",), domain=_classes),
+    _form_item("crm_field.personal", "bool", "crm_field.classification", "the CRM field is marked personal (F1)",
+               lambda r, i: i.crm_field.classification != "none", inputs=("crm_field.classification",)),
+    _form_item("crm_field.encrypted", "bool", "crm_field.encrypted", "the CRM field is encrypted at rest (F6)",
+               lambda r, i: i.crm_field.encrypted, inputs=("crm_field.encrypted",)),
+    _form_item("crm_field.read_only", "bool", "crm_field.read_only", "nobody can write the CRM field (formula, system fields)",
+               lambda r, i: i.crm_field.read_only, inputs=("crm_field.read_only",)),
+    _form_item("crm_field.special_category_hint", "bool", "crm_field.name",
+               "the field's name suggests a special category or national identifier (params.forms.special_category_hints)",
+               bind=bind_special_hint, inputs=("crm_field.name",)),
+    _form_item("consent_box.present", "bool", "consent_box.present", "the property is a consent box (x-consent)",
+               lambda r, i: i.consent_box.present, inputs=("consent_box.present",)),
+    _form_item("consent_box.checkbox", "bool", "consent_box.checkbox", "the consent box is a checkbox the subject ticks (P3)",
+               lambda r, i: i.consent_box.checkbox, inputs=("consent_box.checkbox",)),
+    _form_item("consent_box.pre_ticked", "bool", "consent_box.pre_ticked", "the consent box is ticked before the subject acts (P3)",
+               lambda r, i: i.consent_box.pre_ticked, inputs=("consent_box.pre_ticked",)),
+    _form_item("consent_box.purpose_count", "int", "consent_box.purposes", "how many purposes one box asks consent for (P3)",
+               lambda r, i: len(i.consent_box.purposes), inputs=("consent_box.purposes",)),
+    _form_item("consent_box.text_complete", "bool", "consent_box.text_en", "the consent text is given in English and in Dutch",
+               lambda r, i: bool(i.consent_box.text_en.strip() and i.consent_box.text_nl.strip()),
+               inputs=("consent_box.text_en", "consent_box.text_nl")),
+    _form_item("consent_box.bundled_wording", "bool", "consent_box.text_en",
+               "the consent text also covers other purposes or terms (params.forms.bundling_markers) (P3)",
+               bind=bind_bundled_wording, inputs=("consent_box.text_en", "consent_box.text_nl")),
+    _form_item("condition.guarded", "bool", "guarded", "an if/then's if requires every property it tests, so it cannot hold vacuously",
+               lambda r, i: i.guarded, inputs=("guarded",)),
+    _form_item("required_field.filled_by", "str", "filled_by", "what fills a field the module requires: subject, defaults or nothing",
+               lambda r, i: i.filled_by, inputs=("filled_by",), domain=lambda p: FILLED_BY),
 ]}
 
 
@@ -180,6 +239,8 @@ DERIVATIONS: dict[str, Callable[[Parameters], Callable[..., Any]] | str] = {
     "consent_status": "('no_response' if {record.consent.status} == 'waiting' and {record.consent.deadline} is not None"
                       " and {record.consent.deadline} <= {at} else {record.consent.status})",
     "personal_field_count": _bind_personal_count,
+    "form_personal_field_count": bind_personal_count,
+    "form_consent_box_count": bind_consent_count,
 }
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-Question = Literal["field_release", "processing", "field_marking", "record_add"]
-QUESTIONS: tuple[str, ...] = ("field_release", "processing", "field_marking", "record_add")
+Question = Literal["field_release", "processing", "field_marking", "record_add", "form_check"]
+QUESTIONS: tuple[str, ...] = ("field_release", "processing", "field_marking", "record_add", "form_check")
 Effect = Literal["allow", "deny", "warn", "exempt"]
 Lang = Literal["en", "nl"]
 LANGS: tuple[str, ...] = ("en", "nl")
@@ -118,6 +118,22 @@ class Blocklist(_Spec):
     refuse_matches: bool = False
 
 
+class BundlingMarkers(_Spec):
+    """Words that show a consent text also covers other purposes or terms, per language (P3)."""
+
+    en: list[Name] = []
+    nl: list[Name] = []
+
+
+class FormParameters(_Spec):
+    """What the form check looks for in a web form (W2, P3)."""
+
+    special_category_hints: Annotated[list[Name], Meta(
+        description="Parts of field api names (lower case) that suggest special categories (Art. 9) or national identifiers (Art. 87)")] = []
+    bundling_markers: Annotated[BundlingMarkers, Meta(
+        description="Words at the start of a word in a consent text that show it bundles other purposes or terms")] = BundlingMarkers()
+
+
 class Default(_Spec):
     """What a question answers when no allow or deny rule matches."""
 
@@ -137,6 +153,7 @@ class Parameters(_Spec):
     defaults: dict[Question, Default]
     double_opt_in: DoubleOptIn = DoubleOptIn()
     blocklist: Blocklist = Blocklist()
+    forms: FormParameters = FormParameters()
 
 
 class Rule(_Spec):

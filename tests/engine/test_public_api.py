@@ -9,6 +9,7 @@ from tests.conftest import ROOT
 PUBLIC = [
     "FACTS", "FILE_KINDS", "GUARD_FACTS", "Lifecycle", "Statechart", "StatechartError", "TransitionOutcome",
     "guard_cases", "QUESTIONS", "add_local_days", "add_local_months", "add_months", "AccessError", "AuthenticationError", "ConflictError", "ConsentFacts",
+    "ConsentBoxFacts", "CrmFieldFacts", "FormFacts", "FormItemFacts",
     "Decision", "DecisionRequest", "FactSpec", "FieldDecision", "FieldFacts", "Lang", "LawfulError", "ModuleFacts",
     "NotFoundError", "Parameters", "Problem", "Question", "Reason", "RecordFacts", "RequestError", "Rule",
     "RuleFileError", "RuleFiles", "Ruleset", "RulesetDiff", "RulesetLibrary", "RulesetRef", "Settings", "TestReport",
