@@ -76,7 +76,8 @@ def engine_settings(settings: ControllerSettings) -> Settings:
 def module_facts(layout: ModuleLayout) -> ModuleFacts:
     """Return a module's layout as engine facts."""
     return ModuleFacts(name=layout.name, custom=layout.custom, fields=tuple(
-        FieldFacts(name=f.name, type=f.type, classification=f.classification, encrypted=f.encrypted, subform=f.subform)
+        FieldFacts(name=f.name, type=f.type, classification=f.classification, encrypted=f.encrypted, subform=f.subform,
+                   read_only=f.read_only, required=f.required)
         for f in layout.fields))
 
 

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from engine import ConflictError, RequestError, add_local_months
+from engine import ConflictError, Decision, DecisionRequest, RequestError, add_local_months, evaluate
+
+from .decisions import engine_settings, module_facts, record_facts
 
 from .exports import records_csv, records_json
 from .mail import Attachment, Mailer, Message
@@ -32,6 +34,8 @@ _TEXT = {
         "portability": "Here is your data in machine-readable form: a CSV file and a JSON file.",
         "none": "We hold no data about you.",
         "done": "Your {kind} request has been carried out.",
+        "erased": "We erased all the data we held about you.",
+        "erased_partly": "We erased your data, except what the law requires us to keep: {kept}. We keep it only for that purpose.",
         "dpo": "Questions? Our data protection officer: {name}, {email}.",
     },
     "nl": {
@@ -41,6 +45,8 @@ _TEXT = {
         "portability": "Hierbij uw gegevens in een machineleesbare vorm: een CSV-bestand en een JSON-bestand.",
         "none": "Wij hebben geen gegevens over u.",
         "done": "Uw verzoek ({kind}) is uitgevoerd.",
+        "erased": "Wij hebben alle gegevens die wij over u hadden gewist.",
+        "erased_partly": "Wij hebben uw gegevens gewist, behalve wat de wet ons verplicht te bewaren: {kept}. Wij bewaren dat alleen daarvoor.",
         "dpo": "Vragen? Onze functionaris voor gegevensbescherming: {name}, {email}.",
     },
 }
@@ -93,7 +99,7 @@ class RightsService:
                         for name in self.store.module_names()}
         found = {r.id: r for r in self.store.records_by_unique(email_fields, request.subject_email)}
         if request.record_id and request.record_id not in found:
-            found[request.record_id] = self.store.record(request.record_id)
+            found.update({r.id: r for r in self.store.records(ids=[request.record_id], limit=1)})  # gone once erased
         return list(found.values())
 
     def receive(self, kind: RightKind, email: str, *, channel: str, actor: str, record_id: str | None = None,
@@ -168,10 +174,44 @@ class RightsService:
             outcome["fields"] = sorted(changes)
             self._mail(request, "done")
         else:
-            raise ConflictError("rights.unsupported", f"{request.kind} requests are carried out with POST /api/v1/rights/{request_id}/erase")
+            outcome.update(self._erase(request, records, actor))
+            self._mail(request, "erased" if not outcome["kept"] else "erased_partly",
+                       kept=", ".join(f"{field} ({why})" for fields in outcome["kept"].values() for field, why in fields.items()))
         done = self.store.update_rights_request(request_id, "open", status="completed", completed_at=self.store.clock(), outcome=outcome)
         self._note(done, "rights.completed", f"{request.kind} request carried out and answered", actor)
         return done
+
+    def erasure_plan(self, record: StoredRecord) -> Decision | None:
+        """Ask the engine which of a record's fields an erasure must keep, and on which ground (DS3)."""
+        layout = self.store.module(record.module)
+        facts = module_facts(layout)
+        fields = tuple(f for f in facts.fields if f.name in record.data)
+        if not fields:
+            return None
+        settings = self.store.settings()
+        now = self.store.clock()
+        request = DecisionRequest(question="erasure", at=now, module=facts, settings=engine_settings(settings),
+                                  record=record_facts(record), fields=fields)
+        return evaluate(self.rules.active(now, settings.pinned_version), request)
+
+    def _erase(self, request: RightsRequest, records: list[StoredRecord], actor: str) -> dict[str, Any]:
+        kept_data: dict[str, dict[str, Any] | None] = {}
+        kept: dict[str, dict[str, str]] = {}
+        rows: dict[str, TimelineRow] = {}
+        blocks: list[tuple[str, str]] = []
+        country = self.store.settings().phone_country_code
+        for record in records:
+            decision = self.erasure_plan(record)
+            keep = {f.field: f.decided_by for f in (decision.fields or ()) if f.effect == "deny"} if decision else {}
+            kept_data[record.id] = {name: record.data[name] for name in keep} or None
+            kept[record.id] = keep
+            blocks += self.records.blocklist.pairs(self.store.module(record.module), record.data, country)
+            rows[record.id] = TimelineRow(kind="record.erased", summary=f"erased on request {request.id}" + (f"; kept {', '.join(sorted(keep))}" if keep else ""),
+                                          actor=actor, rule_id=decision.decided_by if decision else None,
+                                          ruleset_version=decision.ruleset.version if decision else None,
+                                          detail={"request": request.id, "kept": keep})
+        self.store.erase(kept_data, rows, blocks, actor)
+        return {"erased": [r for r, data in kept_data.items() if data is None], "kept": {r: k for r, k in kept.items() if k}}
 
     def _note(self, request: RightsRequest, kind: str, summary: str, actor: str, **detail: Any) -> None:
         for record in self.subject_records(request):

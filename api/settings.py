@@ -39,6 +39,10 @@ def check_settings(new: ControllerSettings, params: Parameters, modules: list[st
                                 path="$.phone_country_code"))
     if new.pinned_version is not None and new.pinned_version not in versions:
         problems.append(Problem("settings.unknown_version", expected_one_of("ruleset version", new.pinned_version, versions), path="$.pinned_version"))
+    location = new.data_location
+    if location is not None and location.mechanism is not None and location.mechanism not in params.transfer_mechanisms:
+        problems.append(Problem("settings.unknown_mechanism", expected_one_of("transfer mechanism", location.mechanism, params.transfer_mechanisms),
+                                path="$.data_location.mechanism"))
     if new.dpo is not None and (why := email_problem(new.dpo.email)):
         problems.append(Problem("settings.dpo_email", f"the DPO's email {why}", path="$.dpo.email"))
     return problems

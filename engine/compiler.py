@@ -21,7 +21,7 @@ from .ruleset import CompiledRule, QuestionPlan, Ruleset
 _BEHAVIOUR = re.compile(r"^[A-Z]{1,2}\d+$")
 _PLACEHOLDER = re.compile(r"\{(params\.[a-z_.]+)\}")
 # Questions answered once per item (a field, a part of a form), then combined.
-PER_ITEM = frozenset({"field_release", "form_check"})
+PER_ITEM = frozenset({"field_release", "form_check", "erasure"})
 
 
 def flatten_parameters(params: Parameters) -> dict[str, Any]:

@@ -26,6 +26,7 @@ _NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "field_marking": (("field", "the field to mark, with its new classification"),),
     "record_add": (("record", "whether the new record matches the blocklist"),),
     "form_check": (("form", "the form's parts: the form itself, its properties, conditions and required fields"),),
+    "erasure": (("record", "the record's basis"),),
 }
 
 
@@ -73,7 +74,7 @@ def _items(request: DecisionRequest) -> tuple[Any, ...]:
         return request.form.items  # type: ignore[union-attr]
     fields = request.fields or request.module.fields
     if not fields:
-        raise RequestError("request.missing", "question 'field_release' needs at least one field, found none - at $.fields")
+        raise RequestError("request.missing", f"question '{request.question}' needs at least one field, found none - at $.fields")
     return fields
 
 

@@ -12,8 +12,8 @@ from .model import Parameters
 
 RequestReader = Callable[[DecisionRequest], Any]
 FieldReader = Callable[[DecisionRequest, FieldFacts], Any]
-ALL = frozenset({"field_release", "processing", "field_marking", "record_add", "form_check"})
-RECORD_QUESTIONS = frozenset({"field_release", "processing"})
+ALL = frozenset({"field_release", "processing", "field_marking", "record_add", "form_check", "erasure"})
+RECORD_QUESTIONS = frozenset({"field_release", "processing", "erasure"})
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _spec(name: str, type_: str, level: str, questions: frozenset[str], path: st
     return FactSpec(name, type_, level, questions, path, doc, binder, domain, nullable, inputs, derive, check)
 
 
-_FIELD_Q = frozenset({"field_release", "field_marking"})
+_FIELD_Q = frozenset({"field_release", "field_marking", "erasure"})
 _FORM_Q = frozenset({"form_check"})
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-Question = Literal["field_release", "processing", "field_marking", "record_add", "form_check"]
-QUESTIONS: tuple[str, ...] = ("field_release", "processing", "field_marking", "record_add", "form_check")
+Question = Literal["field_release", "processing", "field_marking", "record_add", "form_check", "erasure"]
+QUESTIONS: tuple[str, ...] = ("field_release", "processing", "field_marking", "record_add", "form_check", "erasure")
 Effect = Literal["allow", "deny", "warn", "exempt"]
 Lang = Literal["en", "nl"]
 LANGS: tuple[str, ...] = ("en", "nl")
@@ -154,6 +154,10 @@ class Parameters(_Spec):
     double_opt_in: DoubleOptIn = DoubleOptIn()
     blocklist: Blocklist = Blocklist()
     forms: FormParameters = FormParameters()
+    retention: Annotated[dict[str, list[str]], Meta(
+        description="Erasure (DS3): field api names kept on a ground, by ground name; rules name the ground")] = {}
+    transfer_mechanisms: Annotated[list[str], Meta(
+        description="Mechanisms a controller may record for data held outside the EEA (X2)")] = []
 
 
 class Rule(_Spec):

@@ -350,6 +350,29 @@ class Store(ComplianceStore, AccessStore, RightsStore):
             self._timeline(c, [record_id], [row], self.clock())
         return self.record(record_id)
 
+    def erase(self, kept: dict[str, dict[str, Any] | None], rows: dict[str, "TimelineRow"], blocks: list[tuple[str, str]],
+              actor: str) -> None:
+        """Erase records in one transaction (DS3): each keeps only `kept[id]` (restricted) or goes
+        entirely (None); the blocklist gets the subject's digests. On any failure nothing changes."""
+        now = self.clock()
+        with writing(self.engine) as c:
+            for record_id, data in kept.items():
+                found = c.execute(sa.select(t.records.c.module).where(t.records.c.id == record_id)).scalar()
+                if found is None:
+                    raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
+                c.execute(t.unique_values.delete().where(t.unique_values.c.record_id == record_id))
+                if data is None:
+                    c.execute(t.records.delete().where(t.records.c.id == record_id))
+                else:
+                    sealed = self._seal(found, record_id, data)
+                    c.execute(t.records.update().where(t.records.c.id == record_id).values(
+                        data=sealed, content_hash="erased", restricted=True, updated_at=now))
+                self._timeline(c, [record_id], [rows[record_id]], now)
+            for kind, digest in blocks:
+                exists = c.execute(sa.select(t.blocklist.c.id).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)).first()
+                if exists is None:
+                    c.execute(t.blocklist.insert().values(kind=kind, digest=digest, reason="erasure", added_at=now, added_by=actor))
+
     def _taken_unique(self, c: sa.Connection, module: str, rows: Sequence[NewRecord]) -> dict[tuple[str, str], str]:
         wanted = {unique_digest(v) for r in rows for v in r.unique.values()}
         if not wanted:

@@ -159,3 +159,29 @@ def test_an_unreachable_smtp_server_is_a_clear_error():
     mailer = SmtpMailer(f"smtp://127.0.0.1:{free_port()}", "a@example.com", timeout=2)
     with pytest.raises(LawfulError, match="did not take the message"):
         mailer.send(Message(to=SUBJECT, subject="x", text="y"))
+
+
+def test_ds3_erasure_keeps_what_a_legal_ground_requires_and_blocks_the_subject(mailed, smtp):
+    client, services = mailed
+    client.post("/api/v1/records", json={"module": "Contacts", "id": "C1", "data": {"Last_Name": "Veld", "Email": SUBJECT}})
+    request = receive(client, "erasure")
+    done = client.post(f"/api/v1/rights/{request['id']}/complete", json={}).json()
+    assert done["outcome"]["erased"] == ["C1"] and done["outcome"]["kept"] == {"L1": {"Company": "erasure.kept.bookkeeping", "Tax_ID": "erasure.kept.bookkeeping"}}
+    assert client.get("/api/v1/records/C1").status_code == 404
+    kept = client.get("/api/v1/records/L1").json()
+    assert set(kept["data"]) == {"Company", "Tax_ID"} and kept["restricted"] is True
+    row = client.get("/api/v1/records/L1/timeline").json()[-1]
+    assert row["kind"] == "record.erased" and row["detail"]["kept"]["Tax_ID"] == "erasure.kept.bookkeeping"
+    assert "Tax_ID" in smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
+    again = client.post("/api/v1/records", json={"module": "Contacts", "data": {"Last_Name": "Veld", "Email": SUBJECT}}).json()
+    assert [w["rule"] for w in again["decision"]["warnings"]] == ["blocklist.match.warns"]  # B1: blocked after erasure
+
+
+def test_ds3_an_erasure_that_fails_half_way_changes_nothing(mailed):
+    client, services = mailed
+    before = client.get("/api/v1/records/L1").json()
+    with pytest.raises(Exception):
+        services.store.erase({"L1": None, "missing": None}, {"L1": __import__("api.storage", fromlist=["TimelineRow"]).TimelineRow(
+            kind="record.erased", summary="x", actor="t")}, [], "t")
+    assert client.get("/api/v1/records/L1").json() == before
+    assert client.get("/api/v1/blocklist").json() == []

@@ -12,7 +12,8 @@ def current(client):
 def test_settings_are_admin_only_and_versioned(client, services):
     body = current(client)
     body.update(modules=["leads", "Contacts", "Vendors"], waiting_period_days=14, timezone="Europe/Amsterdam",
-                withheld=["export.sensitive", "api.sensitive"], dpo={"name": "Privacy Office", "email": "dpo@example.org"})
+                withheld=["export.sensitive", "api.sensitive"], dpo={"name": "Privacy Office", "email": "dpo@example.org"},
+                data_location={"country": "US", "mechanism": "standard_contractual_clauses", "notes": "hosting provider"})
     saved = client.put("/api/v1/settings", json=body).json()
     assert saved["modules"] == ["Leads", "Contacts", "Vendors"] and saved["version"] == body["version"] + 1
     stale = client.put("/api/v1/settings", json=body)
@@ -31,6 +32,7 @@ def test_settings_are_admin_only_and_versioned(client, services):
     ({"timezone": "Europe/Amsterdan"}, "settings.unknown_timezone"),
     ({"pinned_version": "2025.1"}, "settings.unknown_version"),
     ({"dpo": {"name": "X", "email": "nope"}}, "settings.dpo_email"),
+    ({"data_location": {"country": "US", "mechanism": "handshake"}}, "settings.unknown_mechanism"),
 ])
 def test_settings_the_rules_do_not_allow_are_refused_and_change_nothing(client, change, code):
     before = current(client)
