@@ -106,3 +106,35 @@ def test_sqlite_runs_in_wal_mode(sqlite_store):
     with sqlite_store.engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_an_upgrade_keeps_existing_data(database_url, clock):
+    """Build the schema as release 3 had it, store data, then upgrade to the newest."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    from api.storage.database import create_database, writing
+    from api.storage.migrations import _VERSIONS
+
+    engine = create_database(database_url)
+    with writing(engine) as c:
+        _VERSIONS.create(c, checkfirst=True)
+    for number, name, step in MIGRATIONS[:3]:
+        with writing(engine) as c:
+            step(Operations(MigrationContext.configure(c)))
+            c.execute(_VERSIONS.insert().values(version=number, name=name, applied_at=clock()))
+    with writing(engine) as c:
+        c.exec_driver_sql("INSERT INTO modules (name, label, custom, person_related, layout_version, updated_at, updated_by) "
+                          "VALUES ('Leads', 'Leads', false, true, 1, '2026-01-01 00:00:00', 'old')")
+        c.exec_driver_sql("INSERT INTO records (id, module, data, content_hash, basis, consent_status, restricted, awaiting_confirmation, "
+                          "source, created_at, updated_at) VALUES ('1', 'Leads', '{\"Email\": \"A@example.org\"}', 'h', 'contract', "
+                          "'not_requested', false, false, '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        c.exec_driver_sql("INSERT INTO unique_values (module, field, value, record_id) VALUES ('Leads', 'Email', 'a@example.org', '1')")
+    assert migrate(engine, clock) == [number for number, _, _ in MIGRATIONS[3:]]
+    store = Store(engine, clock)
+    assert store.record("1").data == {"Email": "A@example.org"} and store.record("1").basis == "contract"
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SELECT value FROM unique_values").scalar() != "a@example.org"
+    store.put_module(ModuleLayout(name="Leads", label="Leads", fields=(FieldLayout(name="Email", label="Email", type="email", unique=True),)), "t")
+    result = store.upsert_records("Leads", [NewRecord("2", {"Email": "a@EXAMPLE.org"}, "h2", {"Email": "a@EXAMPLE.org"})], {"kind": "api"}, "t")
+    assert "already used by record 1" in result.refused["2"]  # the converted digest still guards uniqueness
