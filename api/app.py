@@ -18,7 +18,9 @@ from .config import Config
 from .decisions import DecisionService
 from .http.access import access_router
 from .http.decisions import decision_router
+from .http.forms import forms_router
 from .http.lifecycle import lifecycle_router
+from .http.public import public_router
 from .http.records import module_router, record_router
 from .http.rights import rights_router
 from .http.rulesets import ruleset_router
@@ -26,12 +28,14 @@ from .http.settings import settings_router
 from .lifecycles import LifecycleService
 from .mail import Mailer, mailer_from
 from .problems import EXCEPTION_HANDLERS
+from .publishing import FormService
 from .records import RecordService
 from .rights import RightsService
 from .rules_host import RulesHost
 from .secrets import load_secret
 from .settings import SettingsService
 from .storage import Store
+from .submissions import SubmissionService
 
 log = logging.getLogger("lawful")
 
@@ -52,6 +56,14 @@ class Services:
         self.settings = SettingsService(self.store, self.rules, self.lifecycles)
         self.mailer = mailer or mailer_from(config.smtp_url, config.var_dir / "outbox", config.mail_from)
         self.rights = RightsService(self.store, self.rules, self.records, self.mailer)
+        self.forms = FormService(self.store, self.rules)
+        self.submissions = SubmissionService(self.store, self.forms, self.records, self.lifecycles, self.mailer, secret,
+                                             config.public_url, config.form_rate_limit)
+
+    def sweep(self, actor: str = "sweep") -> dict[str, int]:
+        """Expire unconfirmed submissions and move overdue waiting records to no_response (C3, W3)."""
+        expired = self.submissions.expire()
+        return {"moved": self.lifecycles.sweep(actor), "submissions_expired": expired}
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
@@ -75,7 +87,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 
         tasks = [asyncio.create_task(every(config.reload_interval, services.rules.reload_if_changed, "rules reload"))]
         if config.sweep_interval > 0:
-            tasks.append(asyncio.create_task(every(config.sweep_interval, services.lifecycles.sweep, "sweep")))
+            tasks.append(asyncio.create_task(every(config.sweep_interval, services.sweep, "sweep")))
         try:
             yield
         finally:
@@ -89,10 +101,12 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             ruleset_router(services.rules, services.store),
             record_router(services.store, services.records),
             module_router(services.store, services.rules),
-            lifecycle_router(services.store, services.lifecycles, services.blocklist),
+            lifecycle_router(services.store, services.lifecycles, services.blocklist, services.sweep),
             access_router(services.store),
             settings_router(services.store, services.settings, services.decisions),
             rights_router(services.store, services.rights),
+            forms_router(services.store, services.forms, services.submissions),
+            public_router(services.submissions),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[background],

@@ -246,8 +246,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .app import Services
 
     services = Services(Config.from_env(database_url=args.database))
-    moved = services.lifecycles.sweep("cli")
-    print(f"sweep: {moved} record(s) moved from waiting to no_response")
+    done = services.sweep("cli")
+    print(f"sweep: {done['moved']} record(s) moved from waiting to no_response; {done['submissions_expired']} unconfirmed submission(s) expired")
     return 0
 
 

@@ -22,6 +22,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     smtp_url: str | None = None
     mail_from: str = "lawful@localhost"
     public_url: str = "http://127.0.0.1:8000"
+    form_rate_limit: int = 10
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Config":
@@ -34,6 +35,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
             "smtp_url": os.environ.get("LAWFUL_SMTP_URL") or None,
             "mail_from": os.environ.get("LAWFUL_MAIL_FROM", "lawful@localhost"),
             "public_url": os.environ.get("LAWFUL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            "form_rate_limit": int(os.environ.get("LAWFUL_FORM_RATE_LIMIT", "10")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -9,10 +9,16 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from engine import ConflictError, Decision, DecisionRequest, RequestError, add_local_months, evaluate
+from engine import (
+    ConflictError,
+    Decision,
+    DecisionRequest,
+    RequestError,
+    add_local_months,
+    evaluate,
+)
 
 from .decisions import engine_settings, module_facts, record_facts
-
 from .exports import records_csv, records_json
 from .mail import Attachment, Mailer, Message
 from .records import RecordService

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal
 
 import msgspec
 from litestar import Request, Router, delete, get, post, put
@@ -74,7 +74,7 @@ class Switch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     enabled: bool
 
 
-def lifecycle_router(store: Store, lifecycles: LifecycleService, blocklist: Blocklist) -> Router:
+def lifecycle_router(store: Store, lifecycles: LifecycleService, blocklist: Blocklist, sweep_all: Callable[[str], dict[str, int]]) -> Router:
     """Routes for record lifecycles and the records they change."""
 
     def actor(request: Request[Any, Any, Any]) -> str:
@@ -142,7 +142,7 @@ def lifecycle_router(store: Store, lifecycles: LifecycleService, blocklist: Bloc
 
     @post("/sweep", status_code=200, sync_to_thread=True, summary="Move records whose waiting period is over to no_response now (C3)", **allow("admin"))
     def sweep(request: Request[Any, Any, Any]) -> dict[str, int]:
-        return {"moved": lifecycles.sweep(actor(request))}
+        return sweep_all(actor(request))
 
     return Router("/api/v1", route_handlers=[request_consent, answer_consent, give_consent, withdraw_consent, set_basis,
                                              set_bases, reviews, add_lia, one_lia, block, list_blocks, unblock, switch, sweep],

@@ -2,6 +2,7 @@
 
 from .access import ApiKey, User
 from .compliance import RecordFilter, TimelineRow
+from .forms import FormVersion, StoredForm, StoredSubmission
 from .models import (
     BlockEntry,
     ControllerSettings,
@@ -27,7 +28,10 @@ __all__ = [
     "Lia",
     "ModuleLayout",
     "NewRecord",
+    "FormVersion",
     "RecordFilter",
+    "StoredForm",
+    "StoredSubmission",
     "RightKind",
     "RightsRequest",
     "Snapshot",

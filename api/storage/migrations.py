@@ -208,12 +208,57 @@ def _rights(op: Operations) -> None:
     op.create_index("ix_rights_requests_record_id", "rights_requests", ["record_id"])
 
 
+def _forms(op: Operations) -> None:
+    op.create_table(
+        "forms",
+        sa.Column("slug", sa.String(80), primary_key=True),
+        sa.Column("module", sa.String(100), nullable=False),
+        sa.Column("draft", schema.JSON, nullable=False),
+        sa.Column("current_version", sa.Integer, nullable=True),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("updated_at", schema.UtcDateTime, nullable=False),
+        sa.Column("updated_by", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "form_versions",
+        sa.Column("slug", sa.String(80), sa.ForeignKey("forms.slug", ondelete="CASCADE"), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("schema", schema.JSON, nullable=False),
+        sa.Column("digest", sa.String(80), nullable=False),
+        sa.Column("report", schema.JSON, nullable=False),
+        sa.Column("published_at", schema.UtcDateTime, nullable=False),
+        sa.Column("published_by", sa.String(200), nullable=False),
+    )
+    op.create_table(
+        "submissions",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("slug", sa.String(80), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("record_ids", schema.JSON, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("proof", schema.JSON, nullable=False),
+        sa.Column("lang", sa.String(5), nullable=False),
+        sa.Column("ip_digest", sa.String(64), nullable=False),
+        sa.Column("submitted_at", schema.UtcDateTime, nullable=False),
+        sa.Column("expires_at", schema.UtcDateTime, nullable=True),
+        sa.Column("confirmed_at", schema.UtcDateTime, nullable=True),
+        sa.Column("token_digest", sa.String(64), nullable=True, unique=True),
+        sa.Column("token_expires_at", schema.UtcDateTime, nullable=True),
+        sa.Column("last_sent_at", schema.UtcDateTime, nullable=True),
+        sa.Column("sends", sa.Integer, nullable=False),
+    )
+    op.create_index("ix_submissions_ip_digest", "submissions", ["ip_digest"])
+    op.create_index("ix_submissions_submitted_at", "submissions", ["submitted_at"])
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
     (3, "access: users, API keys, web sessions, settings history", _access),
     (4, "unique values kept as digests", _unique_digests),
     (5, "rights requests", _rights),
+    (6, "web forms, their published versions, submissions", _forms),
 )
 
 

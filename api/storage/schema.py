@@ -206,3 +206,45 @@ rights_requests = sa.Table(
     sa.Column("outcome", JSON, nullable=False),
     sa.Column("created_by", sa.String(200), nullable=False),
 )
+
+forms = sa.Table(
+    "forms", metadata,
+    sa.Column("slug", sa.String(80), primary_key=True),
+    sa.Column("module", sa.String(100), nullable=False),
+    sa.Column("draft", JSON, nullable=False),
+    sa.Column("current_version", sa.Integer, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+)
+
+form_versions = sa.Table(
+    "form_versions", metadata,
+    sa.Column("slug", sa.String(80), sa.ForeignKey("forms.slug", ondelete="CASCADE"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("schema", JSON, nullable=False),
+    sa.Column("digest", sa.String(80), nullable=False),
+    sa.Column("report", JSON, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Column("published_by", sa.String(200), nullable=False),
+)
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("slug", sa.String(80), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("record_ids", JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("proof", JSON, nullable=False),
+    sa.Column("lang", sa.String(5), nullable=False),
+    sa.Column("ip_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("submitted_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("confirmed_at", UtcDateTime, nullable=True),
+    sa.Column("token_digest", sa.String(64), nullable=True, unique=True),
+    sa.Column("token_expires_at", UtcDateTime, nullable=True),
+    sa.Column("last_sent_at", UtcDateTime, nullable=True),
+    sa.Column("sends", sa.Integer, nullable=False),
+)

@@ -17,6 +17,7 @@ from . import schema as t
 from .access import AccessStore
 from .compliance import ComplianceStore, RecordFilter, TimelineRow
 from .database import create_database, reading, writing
+from .forms import FormStore
 from .migrations import migrate
 from .models import (
     ControllerSettings,
@@ -67,7 +68,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     record: StoredRecord | None
 
 
-class Store(ComplianceStore, AccessStore, RightsStore):
+class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
     """Typed access to settings, modules, records, timelines, assessments and the blocklist."""
 
     def __init__(self, engine: sa.Engine, clock: Clock = utc_now, cipher: FieldCipher | None = None) -> None:

@@ -1,0 +1,66 @@
+"""Forms as marketers keep them: drafts, the engine's check, immutable published versions (W1, W2)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+import msgspec
+
+from engine import ConflictError, Problem, RequestError
+from forms import Form, FormReport, check_form, load_form
+
+from .decisions import engine_settings, module_facts
+from .rules_host import RulesHost
+from .storage import FormVersion, Store, StoredForm
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+class FormService:
+    """Save drafts, check them, publish versions, and serve the published ones."""
+
+    def __init__(self, store: Store, rules: RulesHost) -> None:
+        self.store, self.rules = store, rules
+        self._lock = threading.Lock()
+        self._published: dict[tuple[str, int], tuple[Form, FormVersion]] = {}
+
+    def save_draft(self, slug: str, schema: dict[str, Any], actor: str) -> StoredForm:
+        """Store a draft; one that cannot be read as a form is refused with every problem."""
+        if not _SLUG.match(slug):
+            raise RequestError("form.bad_name", f"a form's name is lower-case letters, digits and dashes (up to 80), found {slug!r} - at $.slug")
+        form = load_form(schema)
+        module = self.store.resolve_module(form.module)
+        return self.store.save_draft(slug, module, {**schema, "x-crm-module": module}, actor)
+
+    def check(self, schema: dict[str, Any], lang: str = "en") -> tuple[Form, FormReport]:
+        """Ask the engine whether a form may be published (W2)."""
+        form = load_form(schema)
+        layout = self.store.module(form.module)
+        settings = self.store.settings()
+        now = self.store.clock()
+        report = check_form(form, self.rules.active(now, settings.pinned_version), module_facts(layout),
+                            settings=engine_settings(settings), at=now, lang=lang)  # type: ignore[arg-type]
+        return form, report
+
+    def publish(self, slug: str, actor: str) -> FormVersion:
+        """Publish the draft as a new version, unless the check rejects it."""
+        draft = self.store.form(slug).draft
+        form, report = self.check(draft)
+        if not report.publishable:
+            raise ConflictError("form.rejected", f"the form check rejects this form: {len(report.problems)} problem(s)",
+                                [Problem(p.rule, p.message, path=p.pointer) for p in report.problems if p.severity == "error"])
+        return self.store.publish(slug, draft, form.digest, msgspec.to_builtins(report), actor)
+
+    def published(self, slug: str) -> tuple[Form, FormVersion]:
+        """The current published version of a form, read once per version."""
+        version = self.store.form_version(slug)
+        key = (slug, version.version)
+        with self._lock:
+            cached = self._published.get(key)
+        if cached is None:
+            cached = (load_form(version.schema), version)
+            with self._lock:
+                self._published[key] = cached
+        return cached

@@ -1,0 +1,163 @@
+"""Storage of web forms, their published versions and submissions (part of the Store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+import msgspec
+import sqlalchemy as sa
+
+from engine import ConflictError, NotFoundError
+
+from . import schema as t
+from .database import reading, writing
+
+
+class StoredForm(msgspec.Struct, frozen=True, kw_only=True):
+    """A form: its draft (being edited) and which version is published."""
+
+    slug: str
+    module: str
+    draft: dict[str, Any]
+    current_version: int | None
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+
+class FormVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """A published, immutable version of a form, with the check that let it out."""
+
+    slug: str
+    version: int
+    schema: dict[str, Any]
+    digest: str
+    report: dict[str, Any]
+    published_at: dt.datetime
+    published_by: str
+
+
+class StoredSubmission(msgspec.Struct, frozen=True, kw_only=True):
+    """A submission: the records it made, its double opt-in state and the proof of consent (W3, W4)."""
+
+    id: str
+    slug: str
+    version: int
+    record_ids: list[str]
+    status: str
+    proof: dict[str, Any]
+    lang: str
+    ip_digest: str
+    submitted_at: dt.datetime
+    sends: int
+    expires_at: dt.datetime | None = None
+    confirmed_at: dt.datetime | None = None
+    token_digest: str | None = None
+    token_expires_at: dt.datetime | None = None
+    last_sent_at: dt.datetime | None = None
+
+
+class FormStore:
+    """Methods of the Store for forms and submissions."""
+
+    engine: sa.Engine
+    clock: Callable[[], dt.datetime]
+
+    def save_draft(self, slug: str, module: str, draft: dict[str, Any], actor: str) -> StoredForm:
+        """Create a form or replace its draft; published versions never change."""
+        now = self.clock()
+        with writing(self.engine) as c:
+            exists = c.execute(sa.select(t.forms.c.slug).where(t.forms.c.slug == slug)).first()
+            if exists is None:
+                c.execute(t.forms.insert().values(slug=slug, module=module, draft=draft, current_version=None, created_at=now,
+                                                  created_by=actor, updated_at=now, updated_by=actor))
+            else:
+                c.execute(t.forms.update().where(t.forms.c.slug == slug).values(module=module, draft=draft, updated_at=now, updated_by=actor))
+        return self.form(slug)
+
+    def form(self, slug: str) -> StoredForm:
+        """Return one form."""
+        with reading(self.engine) as c:
+            row = c.execute(sa.select(t.forms).where(t.forms.c.slug == slug)).one_or_none()
+        if row is None:
+            raise NotFoundError("form.unknown", f"no form is called {slug!r}")
+        return StoredForm(**row._asdict())
+
+    def forms(self) -> list[StoredForm]:
+        """List forms by name."""
+        with reading(self.engine) as c:
+            return [StoredForm(**row._asdict()) for row in c.execute(sa.select(t.forms).order_by(t.forms.c.slug))]
+
+    def publish(self, slug: str, schema: dict[str, Any], digest: str, report: dict[str, Any], actor: str) -> FormVersion:
+        """Store a new immutable version and make it the published one."""
+        now = self.clock()
+        with writing(self.engine) as c:
+            last = c.execute(sa.select(sa.func.max(t.form_versions.c.version)).where(t.form_versions.c.slug == slug)).scalar() or 0
+            c.execute(t.form_versions.insert().values(slug=slug, version=last + 1, schema=schema, digest=digest, report=report,
+                                                      published_at=now, published_by=actor))
+            c.execute(t.forms.update().where(t.forms.c.slug == slug).values(current_version=last + 1, updated_at=now, updated_by=actor))
+        return self.form_version(slug, last + 1)
+
+    def form_version(self, slug: str, version: int | None = None) -> FormVersion:
+        """Return a published version, by default the current one."""
+        with reading(self.engine) as c:
+            if version is None:
+                version = c.execute(sa.select(t.forms.c.current_version).where(t.forms.c.slug == slug)).scalar()
+                if version is None:
+                    raise NotFoundError("form.not_published", f"form {slug!r} is not published")
+            row = c.execute(sa.select(t.form_versions).where(t.form_versions.c.slug == slug, t.form_versions.c.version == version)).one_or_none()
+        if row is None:
+            raise NotFoundError("form.unknown_version", f"form {slug!r} has no version {version}")
+        return FormVersion(**row._asdict())
+
+    def form_versions(self, slug: str) -> list[FormVersion]:
+        """Every published version of a form, oldest first."""
+        with reading(self.engine) as c:
+            rows = c.execute(sa.select(t.form_versions).where(t.form_versions.c.slug == slug).order_by(t.form_versions.c.version))
+            return [FormVersion(**row._asdict()) for row in rows]
+
+    def add_submission(self, submission: StoredSubmission) -> StoredSubmission:
+        """Record a submission."""
+        with writing(self.engine) as c:
+            c.execute(t.submissions.insert().values(**msgspec.structs.asdict(submission)))
+        return self.submission(submission.id)
+
+    def submission(self, submission_id: str) -> StoredSubmission:
+        """Return one submission."""
+        with reading(self.engine) as c:
+            row = c.execute(sa.select(t.submissions).where(t.submissions.c.id == submission_id)).one_or_none()
+        if row is None:
+            raise NotFoundError("submission.unknown", f"no submission has id {submission_id!r}")
+        return StoredSubmission(**row._asdict())
+
+    def submission_by_token(self, token_digest: str) -> StoredSubmission | None:
+        """Return the submission a confirmation token belongs to, if any."""
+        with reading(self.engine) as c:
+            row = c.execute(sa.select(t.submissions).where(t.submissions.c.token_digest == token_digest)).one_or_none()
+        return StoredSubmission(**row._asdict()) if row is not None else None
+
+    def update_submission(self, submission_id: str, expect_status: str, **changes: Any) -> StoredSubmission:
+        """Change a submission if it still has the expected status (a token is used once)."""
+        with writing(self.engine) as c:
+            query = t.submissions.update().where(t.submissions.c.id == submission_id, t.submissions.c.status == expect_status)
+            if not c.execute(query.values(**changes)).rowcount:
+                raise ConflictError("submission.changed", "this submission was confirmed, expired or changed meanwhile")
+        return self.submission(submission_id)
+
+    def recent_submissions(self, ip_digest: str, since: dt.datetime) -> int:
+        """Count submissions from one address since an instant (the per-IP limit)."""
+        with reading(self.engine) as c:
+            query = sa.select(sa.func.count()).select_from(t.submissions).where(t.submissions.c.ip_digest == ip_digest,
+                                                                                t.submissions.c.submitted_at > since)
+            return int(c.execute(query).scalar_one())
+
+    def expire_submissions(self, now: dt.datetime) -> list[StoredSubmission]:
+        """Mark unconfirmed submissions past their waiting period as expired; return them (W3)."""
+        with writing(self.engine) as c:
+            rows = c.execute(sa.select(t.submissions).where(t.submissions.c.status == "pending", t.submissions.c.expires_at <= now)).all()
+            if rows:
+                c.execute(t.submissions.update().where(t.submissions.c.id.in_([r.id for r in rows]))
+                          .values(status="expired", token_digest=None))
+        return [StoredSubmission(**row._asdict()) for row in rows]

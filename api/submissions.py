@@ -1,0 +1,258 @@
+"""Public form submissions, with double opt-in (W3, W4, CC1-CC4) and the same checks as any new record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from decimal import Decimal
+from typing import Any, Literal
+
+import msgspec
+
+from engine import ConflictError, add_local_days
+from forms import Form, Submission, parse_submission, to_records
+
+from .lifecycles import LifecycleService
+from .mail import Mailer, Message
+from .publishing import FormService
+from .records import RecordService, check_data
+from .storage import (
+    FormVersion,
+    ModuleLayout,
+    NewRecord,
+    Store,
+    StoredRecord,
+    StoredSubmission,
+    TimelineRow,
+)
+
+Outcome = Literal["thanks", "invalid", "spam", "refused", "limited"]
+RATE_WINDOW = dt.timedelta(minutes=10)
+CONFIRM_PAGE_SECONDS = 24 * 3600
+FORM_TOKEN_SECONDS = 400 * 24 * 3600
+_MAIL = {
+    "en": ("Please confirm your email address", "You filled in the form \u201c{title}\u201d. Please confirm your email address by "
+           "opening this link and pressing the button:\n\n{link}\n\nThe link works for {hours} hours. If you did not fill in "
+           "this form, do nothing: without confirmation we do not use your data."),
+    "nl": ("Bevestig uw e-mailadres", "U vulde het formulier \u201c{title}\u201d in. Bevestig uw e-mailadres door deze link te openen "
+           "en op de knop te drukken:\n\n{link}\n\nDe link werkt {hours} uur. Vulde u dit formulier niet in? Doe dan niets: "
+           "zonder bevestiging gebruiken wij uw gegevens niet."),
+}
+
+
+class SubmitResult(msgspec.Struct, frozen=True):
+    """How a submission ended, with what to show the subject."""
+
+    outcome: Outcome
+    parsed: Submission | None = None
+    stored: StoredSubmission | None = None
+    message: str = ""
+
+
+class ConfirmResult(msgspec.Struct, frozen=True):
+    """How a confirmation ended: confirmed, or why not (the token changes nothing then)."""
+
+    outcome: Literal["confirmed", "unknown", "expired"]
+    stored: StoredSubmission | None = None
+
+
+class SubmissionService:
+    """Turn valid submissions into records; confirm them by email when the form asks for it."""
+
+    def __init__(self, store: Store, forms: FormService, records: RecordService, lifecycles: LifecycleService,
+                 mailer: Mailer, secret: bytes, public_url: str, rate_limit: int = 10) -> None:
+        self.store, self.forms, self.records, self.lifecycles = store, forms, records, lifecycles
+        self.mailer, self.public_url, self.rate_limit = mailer, public_url, rate_limit
+        self._key = hmac.new(secret, b"lawful forms", hashlib.sha256).digest()
+
+    # Signed tokens: a form page's CSRF token and an IP address's digest -------------------------
+
+    def _sign(self, text: str) -> str:
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
+
+    def page_token(self, purpose: str) -> str:
+        """A CSRF token for a public page: when it was issued, signed for its purpose."""
+        issued = str(int(self.store.clock().timestamp()))
+        return f"{issued}.{self._sign(f'{purpose}:{issued}')}"
+
+    def is_valid_token(self, purpose: str, token: str, max_age: int) -> bool:
+        """Tell whether a page token was issued by us for this purpose, and not too long ago."""
+        issued, _, signature = token.partition(".")
+        if not issued.isdigit() or not hmac.compare_digest(signature, self._sign(f"{purpose}:{issued}")):
+            return False
+        return 0 <= self.store.clock().timestamp() - int(issued) <= max_age
+
+    def ip_digest(self, ip: str) -> str:
+        """What is kept of an address for the rate limit: a keyed digest."""
+        return self._sign(f"ip:{ip}")
+
+    # Submitting --------------------------------------------------------------------------------
+
+    def submit(self, slug: str, pairs: list[tuple[str, str]], *, lang: str, ip: str, user_agent: str, page_url: str) -> SubmitResult:
+        """Read a submission and store it; errors come back per field, in the form's language."""
+        form, version = self.forms.published(slug)
+        parsed = parse_submission(form, pairs, lang)  # type: ignore[arg-type]
+        if parsed.spam:
+            return SubmitResult("spam", parsed)  # looks like success to a bot, stores nothing
+        now = self.store.clock()
+        if self.store.recent_submissions(self.ip_digest(ip), now - RATE_WINDOW) >= self.rate_limit:
+            return SubmitResult("limited", parsed)
+        if not parsed.valid:
+            return SubmitResult("invalid", parsed)
+        try:
+            stored = self._store(form, version, parsed, lang=lang, ip=ip, user_agent=user_agent, page_url=page_url)
+        except ConflictError as exc:
+            return SubmitResult("refused", parsed, message=exc.message)
+        return SubmitResult("thanks", parsed, stored)
+
+    def _store(self, form: Form, version: FormVersion, parsed: Submission, **context: str) -> StoredSubmission:
+        now, settings = self.store.clock(), self.store.settings()
+        layout = self.store.module(form.module)
+        rows = [check_data(layout, _json(data)) for data in to_records(form, parsed.data)]
+        screened = self.records.screen(layout, [_probe(row) for row in rows])
+        for decision in screened:
+            if decision.effect == "deny":  # CC3: a web form meets the same refusal as any other path
+                raise ConflictError("record.refused", decision.reasons[0].message)
+        proof = {"form": version.slug, "form_version": version.version, "submitted_at": now.isoformat(), "ip": context["ip"],
+                 "user_agent": context["user_agent"], "page_url": context["page_url"], "lang": context["lang"],
+                 "consents": [msgspec.to_builtins(c) for c in parsed.consents]}
+        source = {"kind": "form", "form": version.slug, "form_version": version.version, "page_url": context["page_url"],
+                  "ip": context["ip"], "at": now.isoformat()}
+        confirm = form.double_opt_in and _email_of(layout, rows) is not None
+        actor = f"form:{version.slug}"
+        records = [self._record(form.module, row, source, actor, new_waits=confirm) for row in rows]
+        for record in records:
+            self._consent(record, parsed, proof, actor, confirm)
+        submission = StoredSubmission(id=uuid.uuid4().hex, slug=version.slug, version=version.version, record_ids=[r.id for r in records],
+                                      status="pending" if confirm else "stored", proof=proof, lang=context["lang"],
+                                      ip_digest=self.ip_digest(context["ip"]), submitted_at=now, sends=0)
+        if confirm:
+            days = settings.waiting_period_days or self._params().consent.waiting_period.default_days
+            submission = msgspec.structs.replace(submission, expires_at=add_local_days(now, days, settings.timezone))
+        stored = self.store.add_submission(submission)
+        return self._send_confirmation(stored, form, _email_of(layout, rows)) if confirm else stored  # type: ignore[arg-type]
+
+    def _params(self) -> Any:
+        return self.lifecycles.rules.active(self.store.clock(), self.store.settings().pinned_version).parameters
+
+    def _record(self, module: str, data: dict[str, Any], source: dict[str, Any], actor: str, new_waits: bool) -> StoredRecord:
+        layout = self.store.module(module)
+        email_fields = [f.name for f in layout.fields if f.unique and f.type == "email"]
+        email = next((str(data[name]) for name in email_fields if name in data), None)
+        existing = self.store.records_by_unique({module: email_fields}, email) if email else []
+        if existing:  # the subject is known: the form updates their record
+            return self.records.rectify(existing[0].id, data, actor, reason=f"form {source['form']} v{source['form_version']}")
+        added = self.records.add(module, data, source=source, actor=actor).record
+        if new_waits:  # W3: not processed until the subject confirms
+            added = self.store.change_state(added.id, {"awaiting_confirmation": False}, {"awaiting_confirmation": True}, [TimelineRow(
+                kind="double_opt_in.sent", summary="waiting for the subject to confirm their email address", actor=actor)])
+        return added
+
+    def _consent(self, record: StoredRecord, parsed: Submission, proof: dict[str, Any], actor: str, confirm: bool) -> None:
+        if not parsed.consents:
+            return
+        self.store.add_timeline(record.id, [TimelineRow(kind="consent.proof", summary="consent given on a web form", actor=actor, detail=proof)])
+        if record.basis == "not_applicable":
+            record = self.lifecycles.set_basis(record.id, "consent", actor=actor)
+        if record.basis != "consent" or record.consent_status == "obtained":
+            return
+        if confirm:  # the consent counts once the subject confirms the address it was given for
+            if record.consent_status != "waiting":
+                self.lifecycles.consent_event(record.id, "request_sent", channel="form", actor=actor)
+        else:
+            event = "answer_obtained" if record.consent_status == "waiting" else "consent_given"
+            self.lifecycles.consent_event(record.id, event, channel="form", actor=actor)
+
+    # Double opt-in -------------------------------------------------------------------------------
+
+    def _send_confirmation(self, submission: StoredSubmission, form: Form, email: str) -> StoredSubmission:
+        token = secrets.token_urlsafe(32)
+        hours = self._params().double_opt_in.token_lifetime_hours
+        now = self.store.clock()
+        updated = self.store.update_submission(submission.id, "pending", token_digest=_digest(token), last_sent_at=now,
+                                               token_expires_at=now + dt.timedelta(hours=hours), sends=submission.sends + 1)
+        subject, body = _MAIL.get(submission.lang, _MAIL["en"])
+        link = f"{self.public_url}/f/confirm/{token}"
+        self.mailer.send(Message(to=email, subject=subject, text=body.format(title=form.title.get(submission.lang), link=link, hours=hours)))  # type: ignore[arg-type]
+        return updated
+
+    def resend(self, submission_id: str) -> StoredSubmission:
+        """Send the confirmation again with a new link (the old one stops working), at most so often."""
+        submission = self.store.submission(submission_id)
+        now = self.store.clock()
+        if submission.status != "pending" or (submission.expires_at is not None and submission.expires_at <= now):
+            raise ConflictError("submission.not_pending", "this submission no longer waits for confirmation")
+        wait = dt.timedelta(minutes=self._params().double_opt_in.resend_interval_minutes)
+        if submission.last_sent_at is not None and now - submission.last_sent_at < wait:
+            raise ConflictError("submission.resend_too_soon", f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one")
+        form, _ = self.forms.published(submission.slug)
+        layout = self.store.module(form.module)
+        email = _email_of(layout, [r.data for r in self.store.records(ids=submission.record_ids, limit=len(submission.record_ids))])
+        if email is None:
+            raise ConflictError("submission.no_email", "the submission's record no longer holds an email address")
+        return self._send_confirmation(submission, form, email)
+
+    def pending(self, token: str) -> ConfirmResult:
+        """Look a token up without using it (the page with the confirm button)."""
+        submission = self.store.submission_by_token(_digest(token))
+        if submission is None or submission.status != "pending":
+            return ConfirmResult("unknown")
+        if self._expired(submission):
+            return ConfirmResult("expired", submission)
+        return ConfirmResult("confirmed", submission)
+
+    def confirm(self, token: str) -> ConfirmResult:
+        """Use a token once: confirm the address; a changed, used or expired token changes nothing (CC1, CC2)."""
+        found = self.pending(token)
+        if found.outcome != "confirmed" or found.stored is None:
+            return found
+        submission = self.store.update_submission(found.stored.id, "pending", status="confirmed", confirmed_at=self.store.clock(),
+                                                  token_digest=None, proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()})
+        actor = f"form:{submission.slug}"
+        for record in self.store.records(ids=submission.record_ids, limit=len(submission.record_ids)):
+            if record.awaiting_confirmation:
+                self.store.change_state(record.id, {"awaiting_confirmation": True}, {"awaiting_confirmation": False}, [TimelineRow(
+                    kind="double_opt_in.confirmed", summary="the subject confirmed their email address", actor=actor,
+                    detail={"submission": submission.id})])
+            # CC4: confirming an address is not consent; only a ticked box, now confirmed, is.
+            if submission.proof.get("consents") and record.basis == "consent" and record.consent_status == "waiting":
+                self.lifecycles.consent_event(record.id, "answer_obtained", channel="form", actor=actor)
+        return ConfirmResult("confirmed", submission)
+
+    def _expired(self, submission: StoredSubmission) -> bool:
+        now = self.store.clock()
+        return any(limit is not None and limit <= now for limit in (submission.token_expires_at, submission.expires_at))
+
+    def expire(self) -> int:
+        """Close submissions whose waiting period is over; their consent goes no_response with the sweep (W3)."""
+        expired = self.store.expire_submissions(self.store.clock())
+        for submission in expired:
+            for record_id in submission.record_ids:
+                self.store.add_timeline(record_id, [TimelineRow(kind="double_opt_in.expired", actor="sweep",
+                                                                summary="the email address was not confirmed in time")])
+        return len(expired)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _json(data: dict[str, Any]) -> dict[str, Any]:
+    # Form numbers are exact Decimals; records keep JSON numbers.
+    return {k: float(v) if isinstance(v, Decimal) else v for k, v in data.items()}
+
+
+def _probe(data: dict[str, Any]) -> NewRecord:
+    return NewRecord("probe", data, "")
+
+
+def _email_of(layout: ModuleLayout, rows: list[dict[str, Any]]) -> str | None:
+    for field in layout.fields:
+        if field.type == "email":
+            for row in rows:
+                if isinstance(row.get(field.name), str) and row[field.name]:
+                    return str(row[field.name])
+    return None

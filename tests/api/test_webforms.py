@@ -1,0 +1,208 @@
+"""Web forms end to end over HTTP: publish, submit, double opt-in over real SMTP (W1-W4, CC1-CC4, F6)."""
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from api.app import Services, create_app
+from api.config import Config
+from api.mail import SmtpMailer
+from api.storage import ControllerSettings
+from tests.conftest import RULES, client_for
+from tests.smtp import SmtpServer
+
+FORMS = Path(__file__).resolve().parent.parent / "forms" / "data" / "forms"
+SUBJECT = "sanne.jansen@example.org"
+
+
+def example(name):
+    return json.loads((FORMS / f"{name}.schema.json").read_text())
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def site(layouts_store, rules_host, tmp_path, smtp):
+    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Event_Registrations")), "t")
+    services = Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url="http://testserver.local"),
+                        store=layouts_store, rules=rules_host, mailer=SmtpMailer(smtp.url, "forms@example.com"))
+    with client_for(create_app(services.config, services), layouts_store) as client:
+        yield client, services
+
+
+def publish(client, slug, schema):
+    assert client.put(f"/api/v1/forms/{slug}/draft", json={"schema": schema}).status_code == 200
+    response = client.post(f"/api/v1/forms/{slug}/publish")
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def token_of(page):
+    return re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
+
+
+def submit(client, slug, fields, lang="en"):
+    page = client.get(f"/f/{slug}?lang={lang}").text
+    return client.post(f"/f/{slug}?lang={lang}", data={"_csrf_token": token_of(page), **fields},
+                       headers={"referer": "https://www.example.com/newsletter"})
+
+
+def link_in(smtp):
+    body = smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
+    return re.search(r"http://testserver\.local(/f/confirm/\S+)", body).group(1)
+
+
+def test_w2_a_form_the_check_rejects_cannot_be_published(site):
+    client, _ = site
+    client.put("/api/v1/forms/everything/draft", json={"schema": example("noncompliant_everything_form")})
+    response = client.post("/api/v1/forms/everything/publish")
+    assert response.status_code == 409 and response.json()["code"] == "form.rejected"
+    rules = {p["code"] for p in response.json()["problems"]}
+    assert {"form.consent.pre_ticked", "form.personal_fields.over_limit", "form.field.excluded_type"} <= rules
+    assert client.get("/f/everything").status_code == 404
+
+
+def test_w3_w4_double_opt_in_confirms_then_processes_with_proof(site, smtp):
+    client, services = site
+    version = publish(client, "newsletter", example("newsletter_signup"))
+    assert version["version"] == 1
+    response = submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    assert response.status_code == 200 and "please confirm your address" in response.text.lower()
+    [record] = services.store.records(module="Leads", limit=10)
+    assert record.awaiting_confirmation and record.basis == "consent" and record.consent_status == "waiting"
+    assert record.source["kind"] == "form" and record.source["page_url"] == "https://www.example.com/newsletter"  # D1
+    ask = {"question": "processing", "record_id": record.id}
+    assert client.post("/api/v1/decisions", json=ask).json()["effect"] == "deny"  # W3: not processed before confirmation
+    link = link_in(smtp)
+    page = client.get(link)
+    assert page.status_code == 200 and "<button" in page.text
+    assert services.store.record(record.id).awaiting_confirmation  # opening the link (as a mail scanner does) changes nothing
+    confirmed = client.post(link, data={"_csrf_token": token_of(page.text)})
+    assert confirmed.status_code == 200 and "confirmed" in confirmed.text
+    record = services.store.record(record.id)
+    assert not record.awaiting_confirmation and record.consent_status == "obtained"
+    assert client.post("/api/v1/decisions", json=ask).json()["decided_by"] == "consent.obtained.allows"
+    proof = next(e for e in services.store.timeline(record.id) if e.kind == "consent.proof").detail  # W4
+    assert proof["form_version"] == 1 and proof["consents"][0]["text"].startswith("Yes, send me the monthly newsletter")
+    assert proof["ip"] and proof["user_agent"] is not None and proof["submitted_at"]
+
+
+def test_cc1_a_changed_or_reused_token_is_refused_and_changes_nothing(site, smtp):
+    client, services = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    link = link_in(smtp)
+    assert SUBJECT not in link and "@" not in link  # the link carries only a random token
+    page = client.get(link)
+    altered = link[:-2] + ("AA" if not link.endswith("AA") else "BB")
+    assert client.get(altered).status_code == 404
+    assert client.post(altered, data={"_csrf_token": token_of(page.text)}).status_code == 404
+    assert services.store.records(module="Leads", limit=1)[0].awaiting_confirmation
+    assert client.post(link, data={"_csrf_token": token_of(page.text)}).status_code == 200
+    assert client.post(link, data={"_csrf_token": token_of(page.text)}).status_code == 404  # used once
+
+
+def test_cc2_an_expired_token_is_refused_before_any_sweep(site, smtp, clock):
+    client, services = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    link = link_in(smtp)
+    page = client.get(link)
+    clock.advance(hours=73)  # the token lives 72 hours (parameters: double_opt_in.token_lifetime_hours)
+    assert client.get(link).status_code == 410
+    assert client.post(link, data={"_csrf_token": token_of(page.text)}).status_code in (403, 410)
+    assert services.store.records(module="Leads", limit=1)[0].awaiting_confirmation
+
+
+def test_cc4_confirming_an_address_is_not_consent(site, smtp):
+    client, services = site
+    schema = example("newsletter_signup")
+    schema["properties"].pop("consent_newsletter")
+    schema["required"].remove("consent_newsletter")
+    publish(client, "no-box", schema)
+    submit(client, "no-box", {"email": SUBJECT, "first_name": "Sanne"})
+    link = link_in(smtp)
+    client.post(link, data={"_csrf_token": token_of(client.get(link).text)})
+    record = services.store.records(module="Leads", limit=1)[0]
+    assert not record.awaiting_confirmation and record.basis == "not_applicable" and record.consent_status == "not_requested"
+
+
+def test_cc3_a_blocklisted_subject_meets_the_same_check_on_a_form(site, smtp):
+    client, services = site
+    client.post("/api/v1/blocklist", json={"email": SUBJECT, "reason": "erasure"})
+    publish(client, "newsletter", example("newsletter_signup"))
+    assert submit(client, "newsletter", {"email": SUBJECT.upper(), "first_name": "Sanne", "consent_newsletter": "true"}).status_code == 200
+    record = services.store.records(module="Leads", limit=1)[0]
+    assert any(e.rule_id == "blocklist.match.warns" for e in services.store.timeline(record.id))
+
+
+def test_w3_unconfirmed_submissions_expire_as_no_response(site, smtp, clock):
+    client, services = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    clock.advance(days=31)
+    assert client.post("/api/v1/sweep").json() == {"moved": 1, "submissions_expired": 1}
+    record = services.store.records(module="Leads", limit=1)[0]
+    assert record.consent_status == "no_response" and record.awaiting_confirmation
+
+
+def test_invalid_submissions_come_back_with_errors_and_spam_and_floods_are_stopped(site, smtp):
+    client, services = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    bad = submit(client, "newsletter", {"email": "a@@b", "first_name": "", "consent_newsletter": ""}, lang="nl")
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text and 'lang="nl"' in bad.text
+    spam = submit(client, "newsletter", {"email": SUBJECT, "first_name": "S", "consent_newsletter": "true", "homepage_url": "http://spam.example"})
+    assert spam.status_code == 200 and services.store.count_records() == 0
+    forged = client.post("/f/newsletter", data={"_csrf_token": "123.abc", "email": SUBJECT})
+    assert forged.status_code == 403
+    for i in range(10):
+        submit(client, "newsletter", {"email": f"p{i}@example.org", "first_name": "P", "consent_newsletter": "true"})
+    assert submit(client, "newsletter", {"email": "late@example.org", "first_name": "L", "consent_newsletter": "true"}).status_code == 429
+
+
+def test_resends_are_throttled_and_replace_the_link(site, smtp, clock):
+    client, services = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    thanks = submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    first = link_in(smtp)
+    action = re.search(r'action="(/f/resend/[^"]+)"', thanks.text).group(1)
+    assert client.post(action, data={"_csrf_token": token_of(thanks.text)}).status_code == 429
+    clock.advance(minutes=11)
+    assert client.post(action, data={"_csrf_token": token_of(thanks.text)}).status_code == 200
+    second = link_in(smtp)
+    assert second != first and client.get(first).status_code == 404 and client.get(second).status_code == 200
+
+
+def test_f6_encrypted_fields_work_in_forms(site, smtp):
+    client, services = site
+    publish(client, "identity", example("identity_verification"))
+    page = client.get("/f/identity").text
+    fields = {"first_name": "Sanne", "last_name": "Jansen", "email": SUBJECT, "date_of_birth": "1990-04-01",
+              "national_id": "123456782", "iban": "NL91TEST0417164300", "consent_id_check": "true"}
+    response = client.post("/f/identity", data={"_csrf_token": token_of(page), **fields})
+    assert response.status_code == 200, response.text
+    record = services.store.records(module="Contacts", limit=1)[0]
+    assert record.data["National_ID"] == "123456782"
+    with services.store.engine.connect() as c:
+        assert "123456782" not in str(c.exec_driver_sql("SELECT data FROM records").all())
+
+
+def test_embedding_and_versions(site):
+    client, _ = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    schema = example("newsletter_signup")
+    schema["title"] = "Monthly newsletter"
+    publish(client, "newsletter", schema)
+    detail = client.get("/api/v1/forms/newsletter").json()
+    assert [v["version"] for v in detail["versions"]] == [1, 2] and detail["form"]["current_version"] == 2
+    embed = client.get("/api/v1/forms/newsletter/embed").json()
+    assert embed["hosted_url"].endswith("/f/newsletter") and "<iframe" in embed["iframe"]
+    snippet = client.get("/f/newsletter/snippet.html").text
+    assert snippet.lstrip().startswith("<form") and "Monthly newsletter" in client.get("/f/newsletter").text
