@@ -22,16 +22,16 @@ def test_c3_deadline_passes_while_stopped_and_no_sweep_has_run(tmp_path):
     store.upsert_records("Leads", [NewRecord("1", {"Last_Name": "X", "Company": "Y"}, "h")], {"kind": "api"}, "t")
     services = Services(Config(database_url=url, rules_path=RULES, var_dir=tmp_path), store=store)
     services.lifecycles.set_basis("1", "consent", actor="t")
-    # The request went out long enough ago that its waiting period ends a few seconds from now.
     days = services.rules.active(store.clock()).parameters.consent.waiting_period.default_days
-    real = store.clock
-    store.clock = lambda: real() - dt.timedelta(days=days) + dt.timedelta(seconds=4)
-    record = services.lifecycles.consent_event("1", "request_sent", channel="email", actor="t")
-    store.clock = real
     ask = {"question": "processing", "record_id": "1"}
     auth = {"Authorization": f"Bearer {admin_key(store)}"}
 
     with running_server(url, tmp_path, env={"LAWFUL_SECRET": TEST_SECRET.hex()}) as base:
+        # The request went out long enough ago that its waiting period ends a few seconds from now.
+        real = store.clock
+        store.clock = lambda: real() - dt.timedelta(days=days) + dt.timedelta(seconds=3)
+        record = services.lifecycles.consent_event("1", "request_sent", channel="email", actor="t")
+        store.clock = real
         assert httpx.post(f"{base}/api/v1/decisions", json=ask, headers=auth).json()["decided_by"] == "consent.waiting.stops_processing"
     while dt.datetime.now(dt.timezone.utc) <= record.consent_deadline:
         time.sleep(0.2)
