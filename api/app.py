@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import AsyncIterator, Callable
 
 from litestar import Litestar, get
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
 
 from .auth import Authenticator
 from .blocklist import Blocklist
@@ -25,6 +27,7 @@ from .http.records import module_router, record_router
 from .http.rights import rights_router
 from .http.rulesets import ruleset_router
 from .http.settings import settings_router
+from .http.ui import ui_router
 from .lifecycles import LifecycleService
 from .mail import Mailer, mailer_from
 from .problems import EXCEPTION_HANDLERS
@@ -36,6 +39,7 @@ from .secrets import load_secret
 from .settings import SettingsService
 from .storage import Store
 from .submissions import SubmissionService
+from .tokens import Signer
 
 log = logging.getLogger("lawful")
 
@@ -45,7 +49,7 @@ class Services:
 
     def __init__(self, config: Config, store: Store | None = None, rules: RulesHost | None = None, mailer: Mailer | None = None) -> None:
         self.config = config
-        secret = load_secret(config.var_dir)
+        secret = self.secret = load_secret(config.var_dir)
         self.store = store or Store.open(config.database_url, secret=secret)
         self.rules = rules or RulesHost(config.rules_path)
         self.decisions = DecisionService(self.store, self.rules)
@@ -107,6 +111,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             rights_router(services.store, services.rights),
             forms_router(services.store, services.forms, services.submissions),
             public_router(services.submissions),
+            ui_router(services.store, services.forms, services.auth, Signer(services.secret, services.store.clock), config.public_url),
+            create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[background],

@@ -11,11 +11,17 @@ import msgspec
 from engine import ConflictError, Problem, RequestError
 from forms import Form, FormReport, check_form, load_form
 
+from .builder import BuilderSpec, schema_from_builder
 from .decisions import engine_settings, module_facts
 from .rules_host import RulesHost
 from .storage import FormVersion, Store, StoredForm
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def _check_slug(slug: str) -> None:
+    if not _SLUG.match(slug):
+        raise RequestError("form.bad_name", f"a form's name is lower-case letters, digits and dashes (up to 80), found {slug!r} - at $.slug")
 
 
 class FormService:
@@ -26,10 +32,16 @@ class FormService:
         self._lock = threading.Lock()
         self._published: dict[tuple[str, int], tuple[Form, FormVersion]] = {}
 
+    def create(self, slug: str, module: str, title: str, actor: str) -> StoredForm:
+        """Start a form for a module, with no fields yet: the builder adds them."""
+        _check_slug(slug)
+        name = self.store.resolve_module(module)
+        spec = BuilderSpec(module=name, title_en=title or slug)
+        return self.store.save_draft(slug, name, schema_from_builder(spec, self.store.module(name)), actor)
+
     def save_draft(self, slug: str, schema: dict[str, Any], actor: str) -> StoredForm:
         """Store a draft; one that cannot be read as a form is refused with every problem."""
-        if not _SLUG.match(slug):
-            raise RequestError("form.bad_name", f"a form's name is lower-case letters, digits and dashes (up to 80), found {slug!r} - at $.slug")
+        _check_slug(slug)
         form = load_form(schema)
         module = self.store.resolve_module(form.module)
         return self.store.save_draft(slug, module, {**schema, "x-crm-module": module}, actor)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 import uuid
 from decimal import Decimal
@@ -28,6 +27,7 @@ from .storage import (
     StoredSubmission,
     TimelineRow,
 )
+from .tokens import Signer
 
 Outcome = Literal["thanks", "invalid", "spam", "refused", "limited"]
 RATE_WINDOW = dt.timedelta(minutes=10)
@@ -66,28 +66,19 @@ class SubmissionService:
                  mailer: Mailer, secret: bytes, public_url: str, rate_limit: int = 10) -> None:
         self.store, self.forms, self.records, self.lifecycles = store, forms, records, lifecycles
         self.mailer, self.public_url, self.rate_limit = mailer, public_url, rate_limit
-        self._key = hmac.new(secret, b"lawful forms", hashlib.sha256).digest()
-
-    # Signed tokens: a form page's CSRF token and an IP address's digest -------------------------
-
-    def _sign(self, text: str) -> str:
-        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
+        self.signer = Signer(secret, lambda: self.store.clock(), b"lawful forms")
 
     def page_token(self, purpose: str) -> str:
         """A CSRF token for a public page: when it was issued, signed for its purpose."""
-        issued = str(int(self.store.clock().timestamp()))
-        return f"{issued}.{self._sign(f'{purpose}:{issued}')}"
+        return self.signer.issue(purpose)
 
     def is_valid_token(self, purpose: str, token: str, max_age: int) -> bool:
         """Tell whether a page token was issued by us for this purpose, and not too long ago."""
-        issued, _, signature = token.partition(".")
-        if not issued.isdigit() or not hmac.compare_digest(signature, self._sign(f"{purpose}:{issued}")):
-            return False
-        return 0 <= self.store.clock().timestamp() - int(issued) <= max_age
+        return self.signer.check(purpose, token, max_age)
 
     def ip_digest(self, ip: str) -> str:
         """What is kept of an address for the rate limit: a keyed digest."""
-        return self._sign(f"ip:{ip}")
+        return self.signer.sign(f"ip:{ip}")
 
     # Submitting --------------------------------------------------------------------------------
 
