@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test check bench clean
+.PHONY: run test check bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/lawful serve --demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium; install it when it is missing (root, or sudo without a password).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
+test: $(STAMP) chromium
 	$(BIN)/lawful check rules
 	$(BIN)/lawful test rules --strict
 	$(BIN)/python -m pytest -q
@@ -28,6 +34,8 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/decision_bench.py
+	$(BIN)/python bench/lifecycle_bench.py
+	$(BIN)/python bench/form_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -297,6 +297,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     os.environ["LAWFUL_DATABASE_URL"] = Config.from_env(database_url=args.database).database_url
     os.environ["LAWFUL_RULES"] = str(args.rules)
+    # Links in mails point at this server unless a public address is configured.
+    os.environ.setdefault("LAWFUL_PUBLIC_URL", f"http://{args.host}:{args.port}")
     if args.demo:
         cmd_demo(argparse.Namespace(database=args.database, people=300))
     load_library(args.rules)  # fail before binding the port when the rule files are broken

@@ -71,6 +71,8 @@ def _by_field(report: FormReport | None, spec: BuilderSpec) -> dict[str, list[An
     found: dict[str, list[Any]] = {}
     for problem in report.problems if report else ():
         key = problem.crm_field or consent_of.get(problem.pointer, "")
+        if problem.rule.startswith("form.required_field") and problem.crm_field:
+            key = f"default-{problem.crm_field}"  # shown beside the value the form fills in
         found.setdefault(key, []).append(problem)
     return found
 

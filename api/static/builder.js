@@ -18,7 +18,7 @@
   }
   function refresh() {
     var lang = document.documentElement.lang;
-    fetch(form.dataset.preview + "?lang=" + lang, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+    fetch(form.dataset.preview + "?lang=" + lang, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (answer) {
         document.getElementById("preview").srcdoc = answer.preview;
