@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test check bench clean chromium
+.PHONY: run test check bench clean chromium lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
 
-test: $(STAMP) chromium
+lint: $(STAMP)
+	$(BIN)/ruff check engine forms api tests bench
+	$(BIN)/ruff format --check engine forms api tests bench
+	$(BIN)/mypy engine forms api
+
+test: $(STAMP) chromium lint
 	$(BIN)/lawful check rules
 	$(BIN)/lawful test rules --strict
 	$(BIN)/python -m pytest -q

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 from litestar import Litestar, get
 from litestar.openapi import OpenAPIConfig
@@ -47,7 +47,9 @@ log = logging.getLogger("lawful")
 class Services:
     """Everything the handlers use, built once per process."""
 
-    def __init__(self, config: Config, store: Store | None = None, rules: RulesHost | None = None, mailer: Mailer | None = None) -> None:
+    def __init__(
+        self, config: Config, store: Store | None = None, rules: RulesHost | None = None, mailer: Mailer | None = None
+    ) -> None:
         self.config = config
         secret = self.secret = load_secret(config.var_dir)
         self.store = store or Store.open(config.database_url, secret=secret)
@@ -61,8 +63,16 @@ class Services:
         self.mailer = mailer or mailer_from(config.smtp_url, config.var_dir / "outbox", config.mail_from)
         self.rights = RightsService(self.store, self.rules, self.records, self.mailer)
         self.forms = FormService(self.store, self.rules)
-        self.submissions = SubmissionService(self.store, self.forms, self.records, self.lifecycles, self.mailer, secret,
-                                             config.public_url, config.form_rate_limit)
+        self.submissions = SubmissionService(
+            self.store,
+            self.forms,
+            self.records,
+            self.lifecycles,
+            self.mailer,
+            secret,
+            config.public_url,
+            config.form_rate_limit,
+        )
 
     def sweep(self, actor: str = "sweep") -> dict[str, int]:
         """Expire unconfirmed submissions and move overdue waiting records to no_response (C3, W3)."""
@@ -111,16 +121,28 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             rights_router(services.store, services.rights),
             forms_router(services.store, services.forms, services.submissions),
             public_router(services.submissions),
-            ui_router(services.store, services.forms, services.auth, Signer(services.secret, services.store.clock), config.public_url),
-            create_static_files_router(path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False),
+            ui_router(
+                services.store,
+                services.forms,
+                services.auth,
+                Signer(services.secret, services.store.clock),
+                config.public_url,
+            ),
+            create_static_files_router(
+                path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[background],
         openapi_config=OpenAPIConfig(
-            title="lawful", version="0.1.0", path="/schema", render_plugins=[SwaggerRenderPlugin()],
+            title="lawful",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
             description="GDPR compliance decisions for CRM data. Send an API key as 'Authorization: Bearer <key>'; "
-                        "each operation says which roles may call it.",
-            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")})),
+            "each operation says which roles may call it.",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+        ),
     )
     app.state.services = services
     return app

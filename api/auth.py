@@ -123,12 +123,16 @@ def _guard(roles: tuple[str, ...]) -> Any:
         auth: Authenticator = connection.app.state.services.auth
         principal = auth.principal(connection)
         if principal.role not in roles:
-            raise AccessError("auth.forbidden", f"this needs the role {' or '.join(roles)}; you have the role {principal.role}")
+            raise AccessError(
+                "auth.forbidden", f"this needs the role {' or '.join(roles)}; you have the role {principal.role}"
+            )
         if principal.kind == "user" and connection.scope.get("method") not in _SAFE_METHODS:
             # Browsers send cookies on their own: a change made with a session needs its CSRF token too.
             token = connection.headers.get("x-csrf-token")
             if not token or not principal.csrf or not hmac.compare_digest(token, principal.csrf):
-                raise AccessError("auth.csrf", "a change made from the browser needs the page's CSRF token (X-CSRF-Token)")
+                raise AccessError(
+                    "auth.csrf", "a change made from the browser needs the page's CSRF token (X-CSRF-Token)"
+                )
         connection.scope["lawful.principal"] = principal  # type: ignore[typeddict-unknown-key]
 
     return guard

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from engine import RequestError
 
@@ -37,7 +38,10 @@ class Blocklist:
     def add(self, *, email: str | None, phone: str | None, reason: str, actor: str) -> list[BlockEntry]:
         """Put a subject's email and/or phone number on the blocklist."""
         if reason not in REASONS:
-            raise RequestError("blocklist.unknown_reason", f"unknown reason {reason!r}: expected one of {', '.join(REASONS)} - at $.reason")
+            raise RequestError(
+                "blocklist.unknown_reason",
+                f"unknown reason {reason!r}: expected one of {', '.join(REASONS)} - at $.reason",
+            )
         country = self.store.settings().phone_country_code
         entries = []
         for kind, value in (("email", email), ("phone", phone)):
@@ -45,7 +49,9 @@ class Blocklist:
                 continue
             digest = self.digest(kind, value, country)
             if digest is None:
-                raise RequestError("blocklist.invalid_value", f"expected a valid {kind}, found something else - at $.{kind}")
+                raise RequestError(
+                    "blocklist.invalid_value", f"expected a valid {kind}, found something else - at $.{kind}"
+                )
             entries.append(self.store.add_block(kind, digest, reason, actor))
         if not entries:
             raise RequestError("blocklist.empty", "expected an email or a phone number to block, found neither - at $")
@@ -67,7 +73,9 @@ class Blocklist:
         """Return the blocklist entries a record's data matches."""
         return self.store.blocked(self.pairs(layout, data, country_code))
 
-    def matching_many(self, layout: ModuleLayout, rows: Iterable[dict[str, Any]], country_code: str | None) -> list[bool]:
+    def matching_many(
+        self, layout: ModuleLayout, rows: Iterable[dict[str, Any]], country_code: str | None
+    ) -> list[bool]:
         """Tell, for many records at once, which match the blocklist (one query)."""
         per_row = [self.pairs(layout, data, country_code) for data in rows]
         blocked = {(e.kind, e.digest) for e in self.store.blocked({p for pairs in per_row for p in pairs})}

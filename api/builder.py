@@ -78,8 +78,11 @@ def schema_from_builder(spec: BuilderSpec, layout: ModuleLayout) -> dict[str, An
     required: list[str] = []
     for item in spec.fields:
         field = layout.field(item.field) or FieldLayout(name=item.field, label=item.field, type="text")
-        prop: dict[str, Any] = {**_TYPES.get(field.type, {"type": "string"}), "title": item.label_en or field.label,
-                                "x-crm-field": field.name}
+        prop: dict[str, Any] = {
+            **_TYPES.get(field.type, {"type": "string"}),
+            "title": item.label_en or field.label,
+            "x-crm-field": field.name,
+        }
         if item.label_nl:
             prop["x-title"] = {"nl": item.label_nl}
         if item.help_en:
@@ -95,16 +98,29 @@ def schema_from_builder(spec: BuilderSpec, layout: ModuleLayout) -> dict[str, An
             required.append(name)
     for index, consent in enumerate(spec.consents):
         name = f"consent_{property_name(consent.purpose) or index}"
-        properties[name] = {"type": "boolean", "title": consent.text_en,
-                            "x-consent": {"purpose": consent.purpose, "version": consent.version, "text": _text(consent.text_en, consent.text_nl)}}
+        properties[name] = {
+            "type": "boolean",
+            "title": consent.text_en,
+            "x-consent": {
+                "purpose": consent.purpose,
+                "version": consent.version,
+                "text": _text(consent.text_en, consent.text_nl),
+            },
+        }
         if consent.text_nl:
             properties[name]["x-title"] = {"nl": consent.text_nl}
         if consent.required:
             properties[name]["const"] = True
             required.append(name)
     schema: dict[str, Any] = {
-        "$schema": SCHEMA_DIALECT, "type": "object", "title": spec.title_en, "x-crm-module": spec.module,
-        "x-double-opt-in": spec.double_opt_in, "properties": properties, "required": required, "additionalProperties": False,
+        "$schema": SCHEMA_DIALECT,
+        "type": "object",
+        "title": spec.title_en,
+        "x-crm-module": spec.module,
+        "x-double-opt-in": spec.double_opt_in,
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
     }
     if spec.title_nl:
         schema["x-title"] = {"nl": spec.title_nl}
@@ -124,13 +140,35 @@ def builder_from_schema(schema: dict[str, Any]) -> BuilderSpec:
             continue
         if "x-consent" in prop:
             text = prop["x-consent"].get("text", {})
-            consents.append(BuilderConsent(purpose=prop["x-consent"].get("purpose", name), text_en=text.get("en", ""), text_nl=text.get("nl", ""),
-                                           version=str(prop["x-consent"].get("version", "1")), required=name in required))
+            consents.append(
+                BuilderConsent(
+                    purpose=prop["x-consent"].get("purpose", name),
+                    text_en=text.get("en", ""),
+                    text_nl=text.get("nl", ""),
+                    version=str(prop["x-consent"].get("version", "1")),
+                    required=name in required,
+                )
+            )
         elif prop.get("x-crm-field"):
-            fields.append(BuilderField(field=prop["x-crm-field"], label_en=prop.get("title", ""), label_nl=(prop.get("x-title") or {}).get("nl", ""),
-                                       help_en=prop.get("description", ""), help_nl=(prop.get("x-description") or {}).get("nl", ""),
-                                       required=name in required))
+            fields.append(
+                BuilderField(
+                    field=prop["x-crm-field"],
+                    label_en=prop.get("title", ""),
+                    label_nl=(prop.get("x-title") or {}).get("nl", ""),
+                    help_en=prop.get("description", ""),
+                    help_nl=(prop.get("x-description") or {}).get("nl", ""),
+                    required=name in required,
+                )
+            )
     thanks = schema.get("x-thank-you") or {}
-    return BuilderSpec(module=schema.get("x-crm-module", ""), title_en=schema.get("title", ""), title_nl=(schema.get("x-title") or {}).get("nl", ""),
-                       fields=fields, consents=consents, double_opt_in=bool(schema.get("x-double-opt-in", True)),
-                       thank_you_en=thanks.get("en", ""), thank_you_nl=thanks.get("nl", ""), defaults=schema.get("x-crm-defaults") or {})
+    return BuilderSpec(
+        module=schema.get("x-crm-module", ""),
+        title_en=schema.get("title", ""),
+        title_nl=(schema.get("x-title") or {}).get("nl", ""),
+        fields=fields,
+        consents=consents,
+        double_opt_in=bool(schema.get("x-double-opt-in", True)),
+        thank_you_en=thanks.get("en", ""),
+        thank_you_nl=thanks.get("nl", ""),
+        defaults=schema.get("x-crm-defaults") or {},
+    )

@@ -6,8 +6,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import msgspec
 
@@ -50,7 +50,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"{exc.message}", file=sys.stderr)
                 continue
             unreachable = [r.id for r in ruleset.rules if not r.reachable]
-            print(f"{ruleset.source}: ok, {ruleset.name} {ruleset.version}, {len(ruleset.rules)} rules, {len(files.tests)} tests")
+            print(
+                f"{ruleset.source}: ok, {ruleset.name} {ruleset.version}, {len(ruleset.rules)} rules, {len(files.tests)} tests"
+            )
             for rule_id in unreachable:
                 rule = ruleset.rule(rule_id)
                 print(f"{rule.file}:{rule.line}: note: rule {rule_id} can never match with this version's parameters")  # type: ignore[union-attr]
@@ -76,8 +78,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             passed += len(report.results) - count_failed
             failed += count_failed
             uncovered_total += len(report.uncovered)
-            print(f"{files.manifest.item.ruleset} {report.ruleset.version}: {len(report.results) - count_failed} passed, "
-                  f"{count_failed} failed; {len(report.uncovered)} of {report.rule_count} rules not exercised by any test")
+            print(
+                f"{files.manifest.item.ruleset} {report.ruleset.version}: {len(report.results) - count_failed} passed, "
+                f"{count_failed} failed; {len(report.uncovered)} of {report.rule_count} rules not exercised by any test"
+            )
             for rule_id in report.uncovered:
                 print(f"  not exercised: {rule_id}")
             for rule_id in report.unreachable:
@@ -117,9 +121,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(f"- rule {rule_id}")
     for change in diff.changed:
         for key, (before, after) in change.changes.items():
-            print(f"~ rule {change.id}: {key}: {json.dumps(before, ensure_ascii=False)} -> {json.dumps(after, ensure_ascii=False)}")
+            print(
+                f"~ rule {change.id}: {key}: {json.dumps(before, ensure_ascii=False)} -> {json.dumps(after, ensure_ascii=False)}"
+            )
     for param in diff.parameters:
-        print(f"~ parameter {param.path}: {json.dumps(param.old, ensure_ascii=False)} -> {json.dumps(param.new, ensure_ascii=False)}")
+        print(
+            f"~ parameter {param.path}: {json.dumps(param.old, ensure_ascii=False)} -> {json.dumps(param.new, ensure_ascii=False)}"
+        )
     if diff.is_empty:
         print("no differences")
     return 0
@@ -130,7 +138,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for kind in FILE_KINDS:
-            (out / f"lawful-{kind}.schema.json").write_text(json.dumps(file_schema(kind), indent=2) + "\n", encoding="utf-8")
+            (out / f"lawful-{kind}.schema.json").write_text(
+                json.dumps(file_schema(kind), indent=2) + "\n", encoding="utf-8"
+            )
             print(out / f"lawful-{kind}.schema.json")
         return 0
     print(json.dumps(file_schema(args.kind), indent=2))
@@ -149,16 +159,25 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {path}: no such file", file=sys.stderr)
         return 2
     with ProgressBar(f"importing {path.name}") as bar:
-        report = import_csv(store, path, args.module, encoding=args.encoding, actor=os.environ.get("USER", "cli"),
-                            progress=bar.update, screen=services.records.screen)
+        report = import_csv(
+            store,
+            path,
+            args.module,
+            encoding=args.encoding,
+            actor=os.environ.get("USER", "cli"),
+            progress=bar.update,
+            screen=services.records.screen,
+        )
     for warning in report.warnings:
         print(f"{path}: warning: {warning}", file=sys.stderr)
     for problem in report.problems:
         print(f"{path}:{problem.line}: {problem.code}: {problem.message}", file=sys.stderr)
     for flag in report.flagged:
         print(f"{path}:{flag.line}: warning: {flag.code}: {flag.message}", file=sys.stderr)
-    print(f"{path.name} -> {report.module}: {report.rows} rows, {report.created} created, {report.updated} updated, "
-          f"{report.unchanged} unchanged, {report.failed} not imported")
+    print(
+        f"{path.name} -> {report.module}: {report.rows} rows, {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.failed} not imported"
+    )
     return 1 if report.failed else 0
 
 
@@ -173,13 +192,21 @@ def cmd_modules(args: argparse.Namespace) -> int:
     store = Store.open(config.database_url)
     if args.action == "load":
         if not args.file or not Path(args.file).is_file():
-            print(f"error: {args.file or 'a file'}: no such file (expected CRM field metadata as JSON)", file=sys.stderr)
+            print(
+                f"error: {args.file or 'a file'}: no such file (expected CRM field metadata as JSON)", file=sys.stderr
+            )
             return 2
         layouts = layouts_from_metadata(Path(args.file).read_bytes())
         params = RulesHost(config.rules_path).active(store.clock(), store.settings().pinned_version).parameters
-        problems = [Problem(p.code, f"{layout.name}: {p.message}", path=p.path) for layout in layouts for p in check_layout(layout, params)]
+        problems = [
+            Problem(p.code, f"{layout.name}: {p.message}", path=p.path)
+            for layout in layouts
+            for p in check_layout(layout, params)
+        ]
         if problems:  # all or nothing: one bad module loads none
-            raise RequestError("layout.invalid", f"{args.file}: {len(problems)} problem(s); no module was loaded", problems)
+            raise RequestError(
+                "layout.invalid", f"{args.file}: {len(problems)} problem(s); no module was loaded", problems
+            )
         for layout in layouts:
             stored = store.put_module(layout, "cli")
             print(f"{stored.name}: {len(stored.fields)} fields (layout version {stored.layout_version})")
@@ -200,7 +227,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 2
     config = Config.from_env(database_url=args.database)
     services = Services(config)
-    reports = seed_demo(services.store, services.lifecycles, config.var_dir / "demo", people=args.people, screen=services.records.screen)
+    reports = seed_demo(
+        services.store, services.lifecycles, config.var_dir / "demo", people=args.people, screen=services.records.screen
+    )
     if not reports:
         print("the database already has records; no demo records added")
     for report in reports:
@@ -247,7 +276,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     services = Services(Config.from_env(database_url=args.database))
     done = services.sweep("cli")
-    print(f"sweep: {done['moved']} record(s) moved from waiting to no_response; {done['submissions_expired']} unconfirmed submission(s) expired")
+    print(
+        f"sweep: {done['moved']} record(s) moved from waiting to no_response; {done['submissions_expired']} unconfirmed submission(s) expired"
+    )
     return 0
 
 
@@ -266,7 +297,9 @@ def cmd_user(args: argparse.Namespace) -> int:
         store.disable_user(args.username, "cli")
         print(f"user {args.username} disabled")
         return 0
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.username}: ")
+    password = (
+        sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.username}: ")
+    )
     user = store.add_user(args.username, hash_password(password), args.role, "cli")
     print(f"user {user.username} created with role {user.role}")
     return 0
@@ -302,8 +335,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         cmd_demo(argparse.Namespace(database=args.database, people=300))
     load_library(args.rules)  # fail before binding the port when the rule files are broken
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info", access_log=False)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+    )
     return 0
 
 
@@ -331,15 +371,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    database = {"default": None, "help": "database URL (default: $LAWFUL_DATABASE_URL or sqlite:///var/lawful.db)"}
-    rules = {"default": os.environ.get("LAWFUL_RULES", DEFAULT_RULES), "help": "ruleset directory (default: rules/gdpr)"}
+    def database(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--database", default=None, help="database URL (default: $LAWFUL_DATABASE_URL or sqlite:///var/lawful.db)"
+        )
+
+    def rules(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--rules",
+            default=os.environ.get("LAWFUL_RULES", DEFAULT_RULES),
+            help="ruleset directory (default: rules/gdpr)",
+        )
 
     p = add("serve", cmd_serve, "run the HTTP server")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="worker processes")
-    p.add_argument("--database", **database)
-    p.add_argument("--rules", **rules)
+    database(p)
+    rules(p)
     p.add_argument("--demo", action="store_true", help="seed demo modules and records into an empty database first")
 
     p = add("check", cmd_check, "load and compile rule files; report every problem as file:line: code: message")
@@ -351,15 +400,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("decide", cmd_decide, "answer one decision request given as JSON (a file or - for stdin)")
     p.add_argument("request")
-    p.add_argument("--rules", **rules)
+    rules(p)
     p.add_argument("--version", help="pin a ruleset version")
-    p.add_argument("--stored", action="store_true", help="the request names a stored record (record_id): read facts from the database")
-    p.add_argument("--database", **database)
+    p.add_argument(
+        "--stored",
+        action="store_true",
+        help="the request names a stored record (record_id): read facts from the database",
+    )
+    database(p)
 
     p = add("diff", cmd_diff, "list the rules and parameters that changed between two versions")
     p.add_argument("old", help="a version number (e.g. 2026.1) or a version directory")
     p.add_argument("new")
-    p.add_argument("--rules", **rules)
+    rules(p)
     p.add_argument("--json", action="store_true")
 
     p = add("schema", cmd_schema, "print the JSON Schema of a kind of rule file, for editors")
@@ -370,37 +423,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--module", required=True)
     p.add_argument("--encoding", help="the file's encoding when it is not UTF-8, e.g. latin-1")
-    p.add_argument("--database", **database)
+    database(p)
 
     p = add("modules", cmd_modules, "list modules, or load their layouts from CRM field metadata (JSON)")
     p.add_argument("action", choices=["list", "load"])
     p.add_argument("file", nargs="?")
-    p.add_argument("--database", **database)
+    database(p)
 
     p = add("user", cmd_user, "add, list or disable users (roles: admin, analyst, marketer, app)")
     p.add_argument("action", choices=["add", "list", "disable"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", choices=["admin", "analyst", "marketer", "app"], default="admin")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.add_argument("--database", **database)
+    database(p)
 
     p = add("key", cmd_key, "create, list or revoke API keys; a new key is printed once")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", help="what uses the key (create), or its id (revoke)")
     p.add_argument("--role", choices=["admin", "analyst", "marketer", "app"], default="app")
-    p.add_argument("--database", **database)
+    database(p)
 
-    p = add("settings", cmd_settings, "show the compliance settings, or change them: lawful settings set compliance_enabled=true modules=Leads,Contacts")
+    p = add(
+        "settings",
+        cmd_settings,
+        "show the compliance settings, or change them: lawful settings set compliance_enabled=true modules=Leads,Contacts",
+    )
     p.add_argument("action", choices=["show", "set"])
     p.add_argument("changes", nargs="*", help="KEY=VALUE; lists comma-separated; objects as JSON")
-    p.add_argument("--database", **database)
+    database(p)
 
     p = add("sweep", cmd_sweep, "move records whose consent waiting period is over to no_response (C3)")
-    p.add_argument("--database", **database)
+    database(p)
 
     p = add("demo", cmd_demo, "seed an empty database with demo modules and invented records")
     p.add_argument("--people", type=int, default=300)
-    p.add_argument("--database", **database)
+    database(p)
     return parser
 
 

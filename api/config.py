@@ -25,7 +25,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     form_rate_limit: int = 10
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Config":
+    def from_env(cls, **overrides: object) -> Config:
         """Read LAWFUL_DATABASE_URL, LAWFUL_RULES and LAWFUL_VAR; keyword arguments win."""
         values: dict[str, object] = {
             "database_url": os.environ.get("LAWFUL_DATABASE_URL", DEFAULT_DATABASE),

@@ -38,7 +38,10 @@ class FieldCipher:
         try:
             plain = self._aead.decrypt(raw[:12], raw[12:], f"{record_id}\0{field}".encode())
         except InvalidTag:
-            raise LawfulError("crypto.cannot_decrypt", f"field {field} of record {record_id} cannot be decrypted with this installation's key") from None
+            raise LawfulError(
+                "crypto.cannot_decrypt",
+                f"field {field} of record {record_id} cannot be decrypted with this installation's key",
+            ) from None
         return msgspec.json.decode(plain)
 
 

@@ -69,23 +69,43 @@ class BatchResult(msgspec.Struct, frozen=True):
 
 def engine_settings(settings: ControllerSettings) -> Settings:
     """Return the part of the controller's settings the engine reads."""
-    return Settings(compliance_enabled=settings.compliance_enabled, modules=frozenset(settings.modules),
-                    withheld=frozenset(settings.withheld) if settings.withheld is not None else None)
+    return Settings(
+        compliance_enabled=settings.compliance_enabled,
+        modules=frozenset(settings.modules),
+        withheld=frozenset(settings.withheld) if settings.withheld is not None else None,
+    )
 
 
 def module_facts(layout: ModuleLayout) -> ModuleFacts:
     """Return a module's layout as engine facts."""
-    return ModuleFacts(name=layout.name, custom=layout.custom, fields=tuple(
-        FieldFacts(name=f.name, type=f.type, classification=f.classification, encrypted=f.encrypted, subform=f.subform,
-                   read_only=f.read_only, required=f.required)
-        for f in layout.fields))
+    return ModuleFacts(
+        name=layout.name,
+        custom=layout.custom,
+        fields=tuple(
+            FieldFacts(
+                name=f.name,
+                type=f.type,
+                classification=f.classification,
+                encrypted=f.encrypted,
+                subform=f.subform,
+                read_only=f.read_only,
+                required=f.required,
+            )
+            for f in layout.fields
+        ),
+    )
 
 
 def record_facts(record: StoredRecord) -> RecordFacts:
     """Return a stored record's state as engine facts."""
-    return RecordFacts(id=record.id, basis=record.basis, has_lia=record.lia_id is not None, restricted=record.restricted,
-                       awaiting_confirmation=record.awaiting_confirmation,
-                       consent=ConsentFacts(status=record.consent_status, deadline=record.consent_deadline))
+    return RecordFacts(
+        id=record.id,
+        basis=record.basis,
+        has_lia=record.lia_id is not None,
+        restricted=record.restricted,
+        awaiting_confirmation=record.awaiting_confirmation,
+        consent=ConsentFacts(status=record.consent_status, deadline=record.consent_deadline),
+    )
 
 
 class DecisionService:
@@ -98,7 +118,11 @@ class DecisionService:
 
     def decide(self, query: DecisionQuery, snapshot: Snapshot | None = None) -> Decision:
         """Answer one query; `snapshot` is what the store holds for its record, when already read."""
-        snapshot = snapshot if snapshot is not None and query.module is None and query.record is None else self._snapshot(query)
+        snapshot = (
+            snapshot
+            if snapshot is not None and query.module is None and query.record is None
+            else self._snapshot(query)
+        )
         request = self.request_for(query, snapshot)
         pin = query.ruleset_version or snapshot.settings.pinned_version
         return evaluate(self.rules.active(request.at, pin), request)
@@ -123,10 +147,15 @@ class DecisionService:
     def _snapshot(self, query: DecisionQuery) -> Snapshot:
         if query.record_id is not None:
             if query.record is not None or query.module is not None:
-                raise RequestError("request.ambiguous", "give either record_id, or module with record facts, not both - at $.record_id")
+                raise RequestError(
+                    "request.ambiguous", "give either record_id, or module with record facts, not both - at $.record_id"
+                )
             return self.store.snapshot(record_id=query.record_id)
         if query.module is None:
-            raise RequestError("request.missing", "expected record_id (a stored record) or module (with facts given inline), found neither - at $.module")
+            raise RequestError(
+                "request.missing",
+                "expected record_id (a stored record) or module (with facts given inline), found neither - at $.module",
+            )
         return self.store.snapshot(module=query.module)
 
     def request_for(self, query: DecisionQuery, snap: Snapshot) -> DecisionRequest:
@@ -142,8 +171,17 @@ class DecisionService:
         if query.question == "field_marking":
             field = _marking(module, query)
         at = query.at or self.store.clock()
-        return DecisionRequest(question=query.question, at=at, module=module, settings=self._engine_settings(snap.settings),
-                               record=record, channel=query.channel, fields=fields, field=field, lang=query.lang)
+        return DecisionRequest(
+            question=query.question,
+            at=at,
+            module=module,
+            settings=self._engine_settings(snap.settings),
+            record=record,
+            channel=query.channel,
+            fields=fields,
+            field=field,
+            lang=query.lang,
+        )
 
     def _module_facts(self, layout: ModuleLayout) -> ModuleFacts:
         key = (layout.name, layout.layout_version)
@@ -161,12 +199,18 @@ class DecisionService:
 
 def _select(module: ModuleFacts, names: list[str], at: str) -> tuple[FieldFacts, ...]:
     if not names:
-        raise RequestError("request.missing", f"expected at least one field name, or no '{at[2:]}' for every field, found an empty list - at {at}")
+        raise RequestError(
+            "request.missing",
+            f"expected at least one field name, or no '{at[2:]}' for every field, found an empty list - at {at}",
+        )
     by_name = {f.name: f for f in module.fields}
     chosen = []
     for index, name in enumerate(names):
         if name not in by_name:
-            raise RequestError("request.unknown_field", f"module {module.name} has no field {name!r}{did_you_mean(name, by_name)} - at {at}[{index}]")
+            raise RequestError(
+                "request.unknown_field",
+                f"module {module.name} has no field {name!r}{did_you_mean(name, by_name)} - at {at}[{index}]",
+            )
         if names.index(name) != index:
             raise RequestError("request.repeated_field", f"field {name!r} is asked twice - at {at}[{index}]")
         chosen.append(by_name[name])
@@ -175,8 +219,14 @@ def _select(module: ModuleFacts, names: list[str], at: str) -> tuple[FieldFacts,
 
 def _marking(module: ModuleFacts, query: DecisionQuery) -> FieldFacts:
     if query.field is None or query.classification is None:
-        raise RequestError("request.missing", "question 'field_marking' needs 'field' (a field name) and 'classification' (none, normal or sensitive) - at $.field")
+        raise RequestError(
+            "request.missing",
+            "question 'field_marking' needs 'field' (a field name) and 'classification' (none, normal or sensitive) - at $.field",
+        )
     by_name = {f.name: f for f in module.fields}
     if query.field not in by_name:
-        raise RequestError("request.unknown_field", f"module {module.name} has no field {query.field!r}{did_you_mean(query.field, by_name)} - at $.field")
+        raise RequestError(
+            "request.unknown_field",
+            f"module {module.name} has no field {query.field!r}{did_you_mean(query.field, by_name)} - at $.field",
+        )
     return msgspec.structs.replace(by_name[query.field], classification=query.classification)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 
@@ -44,11 +45,20 @@ def records_csv(records: Iterable[StoredRecord], layouts: dict[str, ModuleLayout
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(["Module", "Record Id", *(label for _, label in columns)])
     for record in rows:
-        writer.writerow([record.module, spreadsheet_safe(record.id), *(spreadsheet_safe(record.data.get(name)) for name, _ in columns)])
+        writer.writerow(
+            [
+                record.module,
+                spreadsheet_safe(record.id),
+                *(spreadsheet_safe(record.data.get(name)) for name, _ in columns),
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def records_json(records: Iterable[StoredRecord]) -> bytes:
     """Write records as JSON: module, id, data, and where the data came from."""
-    payload = [{"module": r.module, "id": r.id, "data": r.data, "source": r.source, "created_at": r.created_at} for r in records]
+    payload = [
+        {"module": r.module, "id": r.id, "data": r.data, "source": r.source, "created_at": r.created_at}
+        for r in records
+    ]
     return msgspec.json.format(msgspec.json.encode(payload))

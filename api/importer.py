@@ -9,8 +9,9 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -58,14 +59,23 @@ def decode(data: bytes, name: str, encoding: str | None) -> str:
     try:
         codecs.lookup(chosen)
     except LookupError:
-        raise RequestError("import.unknown_encoding", f"unknown encoding {chosen!r}: expected a name such as utf-8, latin-1, cp1252") from None
+        raise RequestError(
+            "import.unknown_encoding", f"unknown encoding {chosen!r}: expected a name such as utf-8, latin-1, cp1252"
+        ) from None
     try:
         return data.decode(chosen)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        hint = "; if the file uses another encoding, name it with --encoding (for example --encoding latin-1)" if encoding is None else ""
-        raise RequestError("import.encoding", f"{name}:{line}: not valid {chosen}: byte 0x{data[exc.start]:02x} at column {column}{hint}") from None
+        hint = (
+            "; if the file uses another encoding, name it with --encoding (for example --encoding latin-1)"
+            if encoding is None
+            else ""
+        )
+        raise RequestError(
+            "import.encoding",
+            f"{name}:{line}: not valid {chosen}: byte 0x{data[exc.start]:02x} at column {column}{hint}",
+        ) from None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -95,10 +105,14 @@ def map_columns(header: list[str], layout: ModuleLayout) -> tuple[int | None, di
             mapped[index] = by_key[key]
             seen.add(by_key[key].name)
         elif key in by_key:
-            warnings.append(f"column {index + 1} {cell!r} repeats field {by_key[key].name}; its values are not imported")
+            warnings.append(
+                f"column {index + 1} {cell!r} repeats field {by_key[key].name}; its values are not imported"
+            )
         else:
             hint = did_you_mean(cell, [f.label for f in layout.fields])
-            warnings.append(f"column {index + 1} {cell!r} matches no field of {layout.name}; its values are not imported{hint}")
+            warnings.append(
+                f"column {index + 1} {cell!r} matches no field of {layout.name}; its values are not imported{hint}"
+            )
     return id_column, mapped, warnings
 
 
@@ -165,8 +179,14 @@ def _integer(text: str) -> int:
 
 
 _COERCE: dict[str, Callable[[str], Any]] = {
-    "integer": _integer, "bigint": _integer, "double": _number, "currency": _number, "boolean": _boolean,
-    "date": _date, "datetime": _datetime, "email": _email,
+    "integer": _integer,
+    "bigint": _integer,
+    "double": _number,
+    "currency": _number,
+    "boolean": _boolean,
+    "date": _date,
+    "datetime": _datetime,
+    "email": _email,
     "multiselectpicklist": lambda text: [part.strip() for part in text.split(";") if part.strip()],
 }
 
@@ -196,7 +216,14 @@ def convert_row(cells: list[str], mapped: dict[int, FieldLayout]) -> tuple[dict[
         try:
             data[field.name] = _COERCE.get(field.type, str)(text)
         except ValueError as exc:
-            problems.append((field.name, f"{field.label!r} ({field.name}): {text[:60]!r} is {exc}" if "expected" in str(exc) else f"{field.label!r} ({field.name}): {exc}"))
+            problems.append(
+                (
+                    field.name,
+                    f"{field.label!r} ({field.name}): {text[:60]!r} is {exc}"
+                    if "expected" in str(exc)
+                    else f"{field.label!r} ({field.name}): {exc}",
+                )
+            )
     return data, problems
 
 
@@ -211,8 +238,16 @@ class Screen(Protocol):
     def __call__(self, layout: ModuleLayout, rows: list[NewRecord]) -> list[Decision]: ...
 
 
-def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = None, actor: str = "cli",
-               progress: Progress | None = None, screen: Screen | None = None) -> ImportReport:
+def import_csv(
+    store: Store,
+    path: Path,
+    module: str,
+    *,
+    encoding: str | None = None,
+    actor: str = "cli",
+    progress: Progress | None = None,
+    screen: Screen | None = None,
+) -> ImportReport:
     """Import one CRM export into `module`; bad rows are reported by line, the rest is imported.
 
     New records pass `screen` first, as records added any other way do: a refusal is reported
@@ -224,15 +259,24 @@ def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     header = next(reader, None)
     if not header:
-        raise RequestError("import.empty", f"{path.name}: expected a header line with field labels, found an empty file")
+        raise RequestError(
+            "import.empty", f"{path.name}: expected a header line with field labels, found an empty file"
+        )
     id_column, mapped, warnings = map_columns(header, layout)
     if not mapped:
-        raise RequestError("import.no_columns", f"{path.name}: no column of the header matches a field of {layout.name}; expected labels such as {', '.join(repr(f.label) for f in layout.fields[:4])}")
+        raise RequestError(
+            "import.no_columns",
+            f"{path.name}: no column of the header matches a field of {layout.name}; "
+            f"expected labels such as {', '.join(repr(f.label) for f in layout.fields[:4])}",
+        )
     missing = [f for f in layout.fields if f.required and f.subform is None and f not in mapped.values()]
     if missing:
         names = ", ".join(f"{f.label!r} ({f.name})" for f in missing)
-        raise RequestError("import.missing_required", f"{path.name}: {layout.name} requires {names}, and the header has no such column; "
-                           f"is this an export of {layout.name}?")
+        raise RequestError(
+            "import.missing_required",
+            f"{path.name}: {layout.name} requires {names}, and the header has no such column; "
+            f"is this an export of {layout.name}?",
+        )
     report = ImportReport(file=path.name, module=layout.name, warnings=warnings)
     rows, lines = _read_rows(reader, header, id_column, mapped, layout, report)
     import_id = store.start_import(layout.name, path.name, "sha256:" + hashlib.sha256(data).hexdigest(), actor)
@@ -249,11 +293,21 @@ def import_csv(store: Store, path: Path, module: str, *, encoding: str | None = 
     return report
 
 
-def _write(store: Store, layout: ModuleLayout, rows: list[NewRecord], lines: dict[str, int], report: ImportReport,
-           screen: Screen | None, import_id: int, file_name: str, actor: str, progress: Progress | None) -> None:
+def _write(
+    store: Store,
+    layout: ModuleLayout,
+    rows: list[NewRecord],
+    lines: dict[str, int],
+    report: ImportReport,
+    screen: Screen | None,
+    import_id: int,
+    file_name: str,
+    actor: str,
+    progress: Progress | None,
+) -> None:
     source = {"kind": "import", "file": file_name, "import_id": import_id, "by": actor}
     for start in range(0, len(rows), BATCH):
-        batch = _screened(store, layout, rows[start:start + BATCH], lines, report, screen)
+        batch = _screened(store, layout, rows[start : start + BATCH], lines, report, screen)
         result = store.upsert_records(layout.name, [row for row, _ in batch], source, actor)
         _note_warnings(store, batch, result.created, lines, report, actor)
         report.created += len(result.created)
@@ -265,38 +319,68 @@ def _write(store: Store, layout: ModuleLayout, rows: list[NewRecord], lines: dic
             progress(min(start + BATCH, len(rows)), len(rows))
 
 
-def _screened(store: Store, layout: ModuleLayout, rows: list[NewRecord], lines: dict[str, int], report: ImportReport,
-              screen: Screen | None) -> list[tuple[NewRecord, Decision | None]]:
+def _screened(
+    store: Store,
+    layout: ModuleLayout,
+    rows: list[NewRecord],
+    lines: dict[str, int],
+    report: ImportReport,
+    screen: Screen | None,
+) -> list[tuple[NewRecord, Decision | None]]:
     if screen is None:
         return [(row, None) for row in rows]
     existing = {r.id for r in store.records(ids=[r.id for r in rows], limit=len(rows))}
     new = [row for row in rows if row.id not in existing]
-    decisions = dict(zip((row.id for row in new), screen(layout, new)))
+    decisions = dict(zip((row.id for row in new), screen(layout, new), strict=True))
     kept = []
     for row in rows:
         decision = decisions.get(row.id)
         if decision is not None and decision.effect == "deny":
-            report.problems.append(ImportProblem(lines[row.id], decision.decided_by, decision.reasons[0].message, record_id=row.id))
+            report.problems.append(
+                ImportProblem(lines[row.id], decision.decided_by, decision.reasons[0].message, record_id=row.id)
+            )
         else:
             kept.append((row, decision))
     return kept
 
 
-def _note_warnings(store: Store, batch: list[tuple[NewRecord, Decision | None]], created: list[str], lines: dict[str, int],
-                   report: ImportReport, actor: str) -> None:
+def _note_warnings(
+    store: Store,
+    batch: list[tuple[NewRecord, Decision | None]],
+    created: list[str],
+    lines: dict[str, int],
+    report: ImportReport,
+    actor: str,
+) -> None:
     made = set(created)
     for row, decision in batch:
         if decision is None or not decision.warnings or row.id not in made:
             continue
         for warning in decision.warnings:
             report.flagged.append(ImportProblem(lines[row.id], warning.rule, warning.message, record_id=row.id))
-        store.add_timeline(row.id, [TimelineRow(kind="blocklist.matched", summary="imported although it matches the blocklist",
-                                                actor=actor, rule_id=w.rule, ruleset_version=decision.ruleset.version)
-                                    for w in decision.warnings])
+        store.add_timeline(
+            row.id,
+            [
+                TimelineRow(
+                    kind="blocklist.matched",
+                    summary="imported although it matches the blocklist",
+                    actor=actor,
+                    rule_id=w.rule,
+                    ruleset_version=decision.ruleset.version,
+                )
+                for w in decision.warnings
+            ],
+        )
 
 
-def _read_rows(reader: Any, header: list[str], id_column: int | None, mapped: dict[int, FieldLayout],
-               layout: ModuleLayout, report: ImportReport) -> tuple[list[NewRecord], dict[str, int]]:
+def _read_rows(
+    reader: Any,
+    header: list[str],
+    id_column: int | None,
+    mapped: dict[int, FieldLayout],
+    layout: ModuleLayout,
+    report: ImportReport,
+) -> tuple[list[NewRecord], dict[str, int]]:
     rows: list[NewRecord] = []
     lines: dict[str, int] = {}
     last_line = reader.line_num
@@ -306,22 +390,39 @@ def _read_rows(reader: Any, header: list[str], id_column: int | None, mapped: di
             continue
         report.rows += 1
         if len(cells) != len(header):
-            report.problems.append(ImportProblem(line, "columns", f"expected {len(header)} values as in the header, found {len(cells)}"))
+            report.problems.append(
+                ImportProblem(line, "columns", f"expected {len(header)} values as in the header, found {len(cells)}")
+            )
             continue
         if any("\x00" in cell for cell in cells):
-            report.problems.append(ImportProblem(line, "invalid_value", "the row holds a NUL character, which no field can store"))
+            report.problems.append(
+                ImportProblem(line, "invalid_value", "the row holds a NUL character, which no field can store")
+            )
             continue
         given_id = clean(cells[id_column]) if id_column is not None else ""
         if len(given_id) > 64 or not given_id.isprintable():
-            report.problems.append(ImportProblem(line, "invalid_id", f"a Record Id is at most 64 printable characters, found {given_id[:70]!r}"))
+            report.problems.append(
+                ImportProblem(
+                    line, "invalid_id", f"a Record Id is at most 64 printable characters, found {given_id[:70]!r}"
+                )
+            )
             continue
         data, problems = convert_row(cells, mapped)
         if problems:
-            report.problems.extend(ImportProblem(line, "invalid_value", why, column, given_id or None) for column, why in problems)
+            report.problems.extend(
+                ImportProblem(line, "invalid_value", why, column, given_id or None) for column, why in problems
+            )
             continue
         record_id = given_id or "h" + content_hash(layout.name, data)[:31]
         if record_id in lines:
-            report.problems.append(ImportProblem(line, "duplicate_id", f"record id {record_id} already appears on line {lines[record_id]}", record_id=record_id))
+            report.problems.append(
+                ImportProblem(
+                    line,
+                    "duplicate_id",
+                    f"record id {record_id} already appears on line {lines[record_id]}",
+                    record_id=record_id,
+                )
+            )
             continue
         lines[record_id] = line
         unique = {f.name: str(data[f.name]) for f in layout.fields if f.unique and f.name in data}

@@ -46,26 +46,48 @@ class LifecycleService:
     def _ruleset(self, now: dt.datetime, settings: ControllerSettings) -> Ruleset:
         return self.rules.active(now, settings.pinned_version)
 
-    def _row(self, ruleset: Ruleset, outcome: TransitionOutcome, lifecycle: str, event: str, actor: str, **detail: Any) -> TimelineRow:
+    def _row(
+        self, ruleset: Ruleset, outcome: TransitionOutcome, lifecycle: str, event: str, actor: str, **detail: Any
+    ) -> TimelineRow:
         kind = f"{lifecycle}.{'changed' if outcome.allowed else 'refused'}"
-        summary = f"{lifecycle}: {outcome.state} -> {outcome.to}" if outcome.allowed else f"{lifecycle}: {event} refused"
-        return TimelineRow(kind=kind, summary=summary, actor=actor, rule_id=outcome.rule, ruleset_version=ruleset.version,
-                           detail={"event": event, "from": outcome.state, "to": outcome.to, "message": outcome.message,
-                                   **{k: v for k, v in detail.items() if v is not None}})
+        summary = (
+            f"{lifecycle}: {outcome.state} -> {outcome.to}" if outcome.allowed else f"{lifecycle}: {event} refused"
+        )
+        return TimelineRow(
+            kind=kind,
+            summary=summary,
+            actor=actor,
+            rule_id=outcome.rule,
+            ruleset_version=ruleset.version,
+            detail={
+                "event": event,
+                "from": outcome.state,
+                "to": outcome.to,
+                "message": outcome.message,
+                **{k: v for k, v in detail.items() if v is not None},
+            },
+        )
 
     def _refuse(self, record_id: str, row: TimelineRow, outcome: TransitionOutcome) -> ConflictError:
         self.store.add_timeline(record_id, [row])
-        return ConflictError("lifecycle.refused", f"{outcome.message} (rule {outcome.rule})", [Problem(outcome.rule, outcome.message)])
+        return ConflictError(
+            "lifecycle.refused", f"{outcome.message} (rule {outcome.rule})", [Problem(outcome.rule, outcome.message)]
+        )
 
-    def consent_event(self, record_id: str, event: str, *, channel: str, actor: str, taken_by: str | None = None,
-                      lang: str = "en") -> StoredRecord:
+    def consent_event(
+        self, record_id: str, event: str, *, channel: str, actor: str, taken_by: str | None = None, lang: str = "en"
+    ) -> StoredRecord:
         """Apply one consent event (C1, C2, C5); a waiting period already over is applied first (C3)."""
         if event not in CONSENT_EVENTS:
-            raise RequestError("lifecycle.unknown_event", f"unknown consent event {event!r}{did_you_mean(event, CONSENT_EVENTS)}")
+            raise RequestError(
+                "lifecycle.unknown_event", f"unknown consent event {event!r}{did_you_mean(event, CONSENT_EVENTS)}"
+            )
         record = self._lapse(self.store.record(record_id), actor)
         now, settings = self.store.clock(), self.store.settings()
         ruleset = self._ruleset(now, settings)
-        outcome = ruleset.statecharts["consent"].apply(record.consent_status, event, {"event.channel": channel, "event.taken_by": taken_by}, lang)
+        outcome = ruleset.statecharts["consent"].apply(
+            record.consent_status, event, {"event.channel": channel, "event.taken_by": taken_by}, lang
+        )
         row = self._row(ruleset, outcome, "consent", event, actor, channel=channel, taken_by=taken_by)
         if not outcome.allowed:
             raise self._refuse(record_id, row, outcome)
@@ -73,9 +95,15 @@ class LifecycleService:
         if outcome.to == "waiting":
             days = settings.waiting_period_days or ruleset.parameters.consent.waiting_period.default_days
             deadline = add_local_days(now, days, settings.timezone)
-            row = msgspec.structs.replace(row, detail={**row.detail, "deadline": deadline.isoformat(), "waiting_days": days})
-        return self.store.change_state(record_id, {"consent_status": record.consent_status},
-                                       {"consent_status": outcome.to, "consent_deadline": deadline, "consent_changed_at": now}, [row])
+            row = msgspec.structs.replace(
+                row, detail={**row.detail, "deadline": deadline.isoformat(), "waiting_days": days}
+            )
+        return self.store.change_state(
+            record_id,
+            {"consent_status": record.consent_status},
+            {"consent_status": outcome.to, "consent_deadline": deadline, "consent_changed_at": now},
+            [row],
+        )
 
     def _lapse(self, record: StoredRecord, actor: str) -> StoredRecord:
         now = self.store.clock()
@@ -86,10 +114,16 @@ class LifecycleService:
         if not outcome.allowed:
             return record
         row = self._row(ruleset, outcome, "consent", "deadline_passed", actor)
-        return self.store.change_state(record.id, {"consent_status": record.consent_status},
-                                       {"consent_status": outcome.to, "consent_deadline": None, "consent_changed_at": now}, [row])
+        return self.store.change_state(
+            record.id,
+            {"consent_status": record.consent_status},
+            {"consent_status": outcome.to, "consent_deadline": None, "consent_changed_at": now},
+            [row],
+        )
 
-    def set_basis(self, record_id: str, basis: str, *, actor: str, lia_id: int | None = None, lang: str = "en") -> StoredRecord:
+    def set_basis(
+        self, record_id: str, basis: str, *, actor: str, lia_id: int | None = None, lang: str = "en"
+    ) -> StoredRecord:
         """Set one record's processing basis, as the basis lifecycle allows (P1, P2, P6)."""
         record = self.store.record(record_id)
         now, settings = self.store.clock(), self.store.settings()
@@ -100,29 +134,45 @@ class LifecycleService:
         row = self._row(ruleset, outcome, "basis", event, actor, lia_id=lia_id or record.lia_id)
         if not outcome.allowed:
             raise self._refuse(record_id, row, outcome)
-        return self.store.change_state(record_id, {"basis": record.basis},
-                                       {"basis": outcome.to, "basis_set_at": now, "lia_id": lia_id or record.lia_id}, [row])
+        return self.store.change_state(
+            record_id,
+            {"basis": record.basis},
+            {"basis": outcome.to, "basis_set_at": now, "lia_id": lia_id or record.lia_id},
+            [row],
+        )
 
     def _basis_event(self, ruleset: Ruleset, basis: str) -> str:
         known = [b.id for b in ruleset.parameters.bases]
         if basis not in known:
-            raise RequestError("request.unknown_value", f"unknown basis {basis!r}: expected one of {', '.join(known)}{did_you_mean(basis, known)} - at $.basis")
+            raise RequestError(
+                "request.unknown_value",
+                f"unknown basis {basis!r}: expected one of {', '.join(known)}{did_you_mean(basis, known)} - at $.basis",
+            )
         return f"set_{basis}"
 
     def _basis_facts(self, record: StoredRecord, lia_id: int | None, now: dt.datetime) -> dict[str, Any]:
         lia = self.store.lia(lia_id or record.lia_id) if (lia_id or record.lia_id) else None  # type: ignore[arg-type]
         status = effective_consent(record, now)
         ended = record.consent_changed_at if status in ("denied", "withdrawn") else None
-        return {"record.has_lia": lia is not None, "consent.status": status,
-                "record.lia_after_consent_ended": bool(lia and ended and lia.assessed_at > ended)}
+        return {
+            "record.has_lia": lia is not None,
+            "consent.status": status,
+            "record.lia_after_consent_ended": bool(lia and ended and lia.assessed_at > ended),
+        }
 
     def set_basis_many(self, basis: str, where: RecordFilter, *, actor: str, lia_id: int | None = None) -> BulkResult:
         """Set the basis of many records (P4); each is allowed or refused on its own."""
         result = BulkResult()
         after = None
         while True:
-            page = self.store.records(module=where.module, basis=where.basis, consent_status=where.consent_status,
-                                      ids=where.ids, limit=500, after=after)
+            page = self.store.records(
+                module=where.module,
+                basis=where.basis,
+                consent_status=where.consent_status,
+                ids=where.ids,
+                limit=500,
+                after=after,
+            )
             if not page:
                 return result
             for record in page:
@@ -144,10 +194,10 @@ class LifecycleService:
         chart = ruleset.statecharts["basis"]
         self.store.save_settings(msgspec.structs.replace(settings, compliance_enabled=enabled), actor)
         # The answer depends only on (state, event): durable-rules is asked once per state.
-        moves = {}
+        moves: dict[str, tuple[str, TimelineRow]] = {}
         for state in self.store.state_counts("basis", RecordFilter()):
             outcome = chart.apply(state, event, {})
-            if outcome.allowed:
+            if outcome.allowed and outcome.to is not None:
                 moves[state] = (outcome.to, self._row(ruleset, outcome, "basis", event, actor))
         return self.store.bulk_transition("basis", moves, RecordFilter(), {"basis_set_at": now})
 
@@ -156,12 +206,16 @@ class LifecycleService:
         now, settings = self.store.clock(), self.store.settings()
         ruleset = self._ruleset(now, settings)
         outcome = ruleset.statecharts["consent"].apply("waiting", "deadline_passed", {})
-        if not outcome.allowed:
+        if not outcome.allowed or outcome.to is None:
             return 0
         row = self._row(ruleset, outcome, "consent", "deadline_passed", actor)
         overdue = RecordFilter(deadline_before=now)
-        moved = self.store.bulk_transition("consent_status", {"waiting": (outcome.to, row)}, overdue,
-                                           {"consent_deadline": None, "consent_changed_at": now})
+        moved = self.store.bulk_transition(
+            "consent_status",
+            {"waiting": (outcome.to, row)},
+            overdue,
+            {"consent_deadline": None, "consent_changed_at": now},
+        )
         return moved["waiting"]
 
     def due_for_review(self, module: str | None, limit: int = 100) -> list[StoredRecord]:

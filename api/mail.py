@@ -78,7 +78,9 @@ class SmtpMailer:
     def __init__(self, url: str, sender: str, timeout: float = 20.0) -> None:
         parsed = urlparse(url)
         if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
-            raise LawfulError("mail.bad_url", f"expected smtp://host[:port] or smtps://host[:port], found {parsed.scheme}://...")
+            raise LawfulError(
+                "mail.bad_url", f"expected smtp://host[:port] or smtps://host[:port], found {parsed.scheme}://..."
+            )
         self.host, self.tls = parsed.hostname, parsed.scheme == "smtps"
         self.port = parsed.port or (465 if self.tls else 25)
         self.starttls = parse_qs(parsed.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
@@ -90,8 +92,11 @@ class SmtpMailer:
         mime = message.build(self.sender)
         context = ssl.create_default_context()
         try:
-            client = (smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context) if self.tls
-                      else smtplib.SMTP(self.host, self.port, timeout=self.timeout))
+            client = (
+                smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                if self.tls
+                else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            )
             with client:
                 if self.starttls:
                     client.starttls(context=context)
@@ -99,7 +104,10 @@ class SmtpMailer:
                     client.login(self.username, self.password or "")
                 client.send_message(mime)
         except (OSError, smtplib.SMTPException) as exc:
-            raise LawfulError("mail.not_sent", f"the mail server at {self.host}:{self.port} did not take the message ({exc.__class__.__name__})") from exc
+            raise LawfulError(
+                "mail.not_sent",
+                f"the mail server at {self.host}:{self.port} did not take the message ({exc.__class__.__name__})",
+            ) from exc
 
 
 def mailer_from(smtp_url: str | None, outbox: Path, sender: str) -> Mailer:

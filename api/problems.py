@@ -22,9 +22,20 @@ STATUS_BY_FAMILY = {
     "rules": 422,
     "error": 500,
 }
-_TITLES = {400: "Bad request", 401: "Not signed in", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-           409: "Conflict", 413: "Request too large", 415: "Unsupported media type", 422: "Invalid rule files",
-           429: "Too many requests", 500: "Internal error", 503: "Unavailable"}
+_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid rule files",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Unavailable",
+}
 
 
 class ProblemBody(msgspec.Struct, omit_defaults=True):
@@ -39,11 +50,24 @@ class ProblemBody(msgspec.Struct, omit_defaults=True):
     problems: list[Problem] | None = None
 
 
-def problem_response(status: int, code: str, detail: str, path: str | None = None,
-                     problems: list[Problem] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    path: str | None = None,
+    problems: list[Problem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
     """Build a problem response."""
-    body = ProblemBody(type=f"urn:lawful:problem:{code}", title=_TITLES.get(status, "Error"), status=status,
-                       code=code, detail=detail, instance=path, problems=problems)
+    body = ProblemBody(
+        type=f"urn:lawful:problem:{code}",
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        code=code,
+        detail=detail,
+        instance=path,
+        problems=problems,
+    )
     return Response(msgspec.json.encode(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -72,7 +96,9 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
 
 
 def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    code = {400: "request.invalid", 404: "route.not_found", 405: "route.method_not_allowed"}.get(exc.status_code, f"http.{exc.status_code}")
+    code = {400: "request.invalid", 404: "route.not_found", 405: "route.method_not_allowed"}.get(
+        exc.status_code, f"http.{exc.status_code}"
+    )
     return problem_response(exc.status_code, code, exc.detail, request.url.path, headers=exc.headers)
 
 
@@ -81,7 +107,7 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return problem_response(500, "internal", "the server met an unexpected error; it has been logged", request.url.path)
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     LawfulError: on_lawful_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,

@@ -16,7 +16,7 @@ class ProgressBar:
         self.enabled = self.stream.isatty()
         self._last = 0.0
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         return self
 
     def update(self, done: int, total: int) -> None:

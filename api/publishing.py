@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from engine import ConflictError, Problem, RequestError
+from engine import ConflictError, Lang, Problem, RequestError
 from forms import Form, FormReport, check_form, load_form
 
 from .builder import BuilderSpec, schema_from_builder
@@ -21,7 +21,10 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 def _check_slug(slug: str) -> None:
     if not _SLUG.match(slug):
-        raise RequestError("form.bad_name", f"a form's name is lower-case letters, digits and dashes (up to 80), found {slug!r} - at $.slug")
+        raise RequestError(
+            "form.bad_name",
+            f"a form's name is lower-case letters, digits and dashes (up to 80), found {slug!r} - at $.slug",
+        )
 
 
 class FormService:
@@ -46,14 +49,20 @@ class FormService:
         module = self.store.resolve_module(form.module)
         return self.store.save_draft(slug, module, {**schema, "x-crm-module": module}, actor)
 
-    def check(self, schema: dict[str, Any], lang: str = "en") -> tuple[Form, FormReport]:
+    def check(self, schema: dict[str, Any], lang: Lang = "en") -> tuple[Form, FormReport]:
         """Ask the engine whether a form may be published (W2)."""
         form = load_form(schema)
         layout = self.store.module(form.module)
         settings = self.store.settings()
         now = self.store.clock()
-        report = check_form(form, self.rules.active(now, settings.pinned_version), module_facts(layout),
-                            settings=engine_settings(settings), at=now, lang=lang)  # type: ignore[arg-type]
+        report = check_form(
+            form,
+            self.rules.active(now, settings.pinned_version),
+            module_facts(layout),
+            settings=engine_settings(settings),
+            at=now,
+            lang=lang,
+        )
         return form, report
 
     def publish(self, slug: str, actor: str) -> FormVersion:
@@ -61,8 +70,11 @@ class FormService:
         draft = self.store.form(slug).draft
         form, report = self.check(draft)
         if not report.publishable:
-            raise ConflictError("form.rejected", f"the form check rejects this form: {len(report.problems)} problem(s)",
-                                [Problem(p.rule, p.message, path=p.pointer) for p in report.problems if p.severity == "error"])
+            raise ConflictError(
+                "form.rejected",
+                f"the form check rejects this form: {len(report.problems)} problem(s)",
+                [Problem(p.rule, p.message, path=p.pointer) for p in report.problems if p.severity == "error"],
+            )
         return self.store.publish(slug, draft, form.digest, msgspec.to_builtins(report), actor)
 
     def published(self, slug: str) -> tuple[Form, FormVersion]:

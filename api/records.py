@@ -11,6 +11,7 @@ from engine import (
     ConflictError,
     Decision,
     DecisionRequest,
+    Lang,
     Problem,
     RecordFacts,
     RequestError,
@@ -26,7 +27,11 @@ from .rules_host import RulesHost
 from .storage import ModuleLayout, NewRecord, Store, StoredRecord, TimelineRow
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "integer": (int,), "bigint": (int,), "double": (int, float), "currency": (int, float), "boolean": (bool,),
+    "integer": (int,),
+    "bigint": (int,),
+    "double": (int, float),
+    "currency": (int, float),
+    "boolean": (bool,),
     "multiselectpicklist": (list,),
 }
 
@@ -48,19 +53,36 @@ def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False
     for name, value in data.items():
         field = known.get(name)
         if field is None:
-            problems.append(Problem("unknown_field", f"module {layout.name} has no field {name!r}{did_you_mean(name, known)}", path=f"$.data.{name}"))
+            problems.append(
+                Problem(
+                    "unknown_field",
+                    f"module {layout.name} has no field {name!r}{did_you_mean(name, known)}",
+                    path=f"$.data.{name}",
+                )
+            )
             continue
         wanted = _JSON_TYPES.get(field.type, (str,))
         # JSON true/false are ints to Python; a number field does not take them.
         if value is not None and (not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted)):
             expected = " or ".join(t.__name__ for t in wanted)
-            problems.append(Problem("invalid_value", f"{name}: expected {expected}, found {type(value).__name__}", path=f"$.data.{name}"))
+            problems.append(
+                Problem(
+                    "invalid_value", f"{name}: expected {expected}, found {type(value).__name__}", path=f"$.data.{name}"
+                )
+            )
         elif field.type == "email" and isinstance(value, str) and (why := email_problem(value.strip())):
             problems.append(Problem("invalid_value", f"{name}: not an email address: it {why}", path=f"$.data.{name}"))
         elif isinstance(value, str) and "\x00" in value:
-            problems.append(Problem("invalid_value", f"{name}: a NUL character cannot be stored", path=f"$.data.{name}"))
+            problems.append(
+                Problem("invalid_value", f"{name}: a NUL character cannot be stored", path=f"$.data.{name}")
+            )
     for field in layout.fields:
-        if field.required and field.subform is None and data.get(field.name) in (None, "") and (not partial or field.name in data):
+        if (
+            field.required
+            and field.subform is None
+            and data.get(field.name) in (None, "")
+            and (not partial or field.name in data)
+        ):
             problems.append(Problem("required", f"{field.name} is required", path=f"$.data.{field.name}"))
     if problems:
         raise RequestError("record.invalid", f"{len(problems)} problem(s) with the record's data", problems)
@@ -73,22 +95,38 @@ class RecordService:
     def __init__(self, store: Store, rules: RulesHost, blocklist: Blocklist) -> None:
         self.store, self.rules, self.blocklist = store, rules, blocklist
 
-    def admit(self, layout: ModuleLayout, blocklisted: bool, lang: str = "en") -> Decision:
+    def admit(self, layout: ModuleLayout, blocklisted: bool, lang: Lang = "en") -> Decision:
         """Ask the engine whether a record may be added (B1)."""
         settings = self.store.settings()
         now = self.store.clock()
-        request = DecisionRequest(question="record_add", at=now, module=module_facts(layout), settings=engine_settings(settings),
-                                  record=RecordFacts(blocklisted=blocklisted), lang=lang)
+        request = DecisionRequest(
+            question="record_add",
+            at=now,
+            module=module_facts(layout),
+            settings=engine_settings(settings),
+            record=RecordFacts(blocklisted=blocklisted),
+            lang=lang,
+        )
         return evaluate(self.rules.active(now, settings.pinned_version), request)
 
     def screen(self, layout: ModuleLayout, rows: list[NewRecord]) -> list[Decision]:
         """Decide for many new records at once whether each may be added (imports, B1, CC3)."""
-        matched = self.blocklist.matching_many(layout, [row.data for row in rows], self.store.settings().phone_country_code)
+        matched = self.blocklist.matching_many(
+            layout, [row.data for row in rows], self.store.settings().phone_country_code
+        )
         answers = {flag: self.admit(layout, flag) for flag in set(matched)}
         return [answers[flag] for flag in matched]
 
-    def add(self, module: str, data: dict[str, Any], *, source: dict[str, Any], actor: str,
-            record_id: str | None = None, lang: str = "en") -> AddedRecord:
+    def add(
+        self,
+        module: str,
+        data: dict[str, Any],
+        *,
+        source: dict[str, Any],
+        actor: str,
+        record_id: str | None = None,
+        lang: Lang = "en",
+    ) -> AddedRecord:
         """Add one record; a blocklist match warns, or refuses when the rules say so (CC3)."""
         layout = self.store.module(module)
         clean = check_data(layout, data)
@@ -96,22 +134,46 @@ class RecordService:
         matched = self.blocklist.matches(layout, clean, settings.phone_country_code)
         decision = self.admit(layout, bool(matched), lang)
         if decision.effect == "deny":
-            raise ConflictError("record.refused", f"{decision.reasons[0].message} (rule {decision.decided_by})",
-                                [Problem(decision.decided_by, decision.reasons[0].message)])
-        record_id = record_id or "r" + hashlib.sha256(content_hash(layout.name, clean).encode() + str(self.store.clock()).encode()).hexdigest()[:30]
+            raise ConflictError(
+                "record.refused",
+                f"{decision.reasons[0].message} (rule {decision.decided_by})",
+                [Problem(decision.decided_by, decision.reasons[0].message)],
+            )
+        record_id = (
+            record_id
+            or "r"
+            + hashlib.sha256(content_hash(layout.name, clean).encode() + str(self.store.clock()).encode()).hexdigest()[
+                :30
+            ]
+        )
         unique = {f.name: str(clean[f.name]) for f in layout.fields if f.unique and f.name in clean}
-        result = self.store.upsert_records(layout.name, [NewRecord(record_id, clean, content_hash(layout.name, clean), unique)], source, actor)
+        result = self.store.upsert_records(
+            layout.name, [NewRecord(record_id, clean, content_hash(layout.name, clean), unique)], source, actor
+        )
         if record_id in result.refused:
             raise ConflictError("record.conflict", result.refused[record_id])
         if result.unchanged or result.updated:
             raise ConflictError("record.exists", f"a record with id {record_id} already exists")
         if decision.warnings:
-            self.store.add_timeline(record_id, [TimelineRow(
-                kind="blocklist.matched", summary="added although it matches the blocklist", actor=actor,
-                rule_id=w.rule, ruleset_version=decision.ruleset.version, detail={"entries": [m.id for m in matched]}) for w in decision.warnings])
+            self.store.add_timeline(
+                record_id,
+                [
+                    TimelineRow(
+                        kind="blocklist.matched",
+                        summary="added although it matches the blocklist",
+                        actor=actor,
+                        rule_id=w.rule,
+                        ruleset_version=decision.ruleset.version,
+                        detail={"entries": [m.id for m in matched]},
+                    )
+                    for w in decision.warnings
+                ],
+            )
         return AddedRecord(self.store.record(record_id), decision)
 
-    def rectify(self, record_id: str, changes: dict[str, Any], actor: str, reason: str = "rectification") -> StoredRecord:
+    def rectify(
+        self, record_id: str, changes: dict[str, Any], actor: str, reason: str = "rectification"
+    ) -> StoredRecord:
         """Correct or complete a record's data (DS2); the timeline names the fields, not the values."""
         record = self.store.record(record_id)
         layout = self.store.module(record.module)
@@ -121,6 +183,10 @@ class RecordService:
             data.pop(name, None)
         check_data(layout, data)
         unique = {f.name: str(data[f.name]) for f in layout.fields if f.unique and f.name in data}
-        row = TimelineRow(kind="record.rectified", summary=f"{reason}: {', '.join(sorted(clean))}", actor=actor,
-                          detail={"fields": sorted(clean), "reason": reason})
+        row = TimelineRow(
+            kind="record.rectified",
+            summary=f"{reason}: {', '.join(sorted(clean))}",
+            actor=actor,
+            detail={"fields": sorted(clean), "reason": reason},
+        )
         return self.store.replace_data(record_id, data, unique, content_hash(layout.name, data), row)

@@ -101,22 +101,43 @@ class RightsService:
 
     def subject_records(self, request: RightsRequest) -> list[StoredRecord]:
         """Every record of the subject: the one named, and those whose unique email fields match."""
-        email_fields = {name: [f.name for f in self.store.module(name).fields if f.type == "email" and f.unique]
-                        for name in self.store.module_names()}
+        email_fields = {
+            name: [f.name for f in self.store.module(name).fields if f.type == "email" and f.unique]
+            for name in self.store.module_names()
+        }
         found = {r.id: r for r in self.store.records_by_unique(email_fields, request.subject_email)}
         if request.record_id and request.record_id not in found:
             found.update({r.id: r for r in self.store.records(ids=[request.record_id], limit=1)})  # gone once erased
         return list(found.values())
 
-    def receive(self, kind: RightKind, email: str, *, channel: str, actor: str, record_id: str | None = None,
-                received_at: dt.datetime | None = None, lang: str = "en") -> RightsRequest:
+    def receive(
+        self,
+        kind: RightKind,
+        email: str,
+        *,
+        channel: str,
+        actor: str,
+        record_id: str | None = None,
+        received_at: dt.datetime | None = None,
+        lang: str = "en",
+    ) -> RightsRequest:
         """Record a request, even from an unknown subject, and confirm it with its due date (DS7)."""
         if record_id is not None:
             self.store.record(record_id)
         received = received_at or self.store.clock()
-        request = RightsRequest(id=uuid.uuid4().hex, kind=kind, record_id=record_id, subject_email=email.strip(), channel=channel,
-                                lang=lang, received_at=received, due_on=self.due_on(received, self._params().deadlines.response_months),
-                                status="open", outcome={}, created_by=actor)
+        request = RightsRequest(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            record_id=record_id,
+            subject_email=email.strip(),
+            channel=channel,
+            lang=lang,
+            received_at=received,
+            due_on=self.due_on(received, self._params().deadlines.response_months),
+            status="open",
+            outcome={},
+            created_by=actor,
+        )
         request = self.store.add_rights_request(request)
         self._note(request, "rights.received", f"{kind} request received; due on {request.due_on}", actor)
         self._mail(request, "received", due=request.due_on)
@@ -127,16 +148,26 @@ class RightsService:
         request = self.store.rights_request(request_id)
         deadlines = self._params().deadlines
         if not 1 <= months <= deadlines.max_extension_months:
-            raise RequestError("rights.extension_too_long", f"the rules allow an extension of 1 to {deadlines.max_extension_months} months, found {months} - at $.months")
+            raise RequestError(
+                "rights.extension_too_long",
+                f"the rules allow an extension of 1 to {deadlines.max_extension_months} months, found {months} - at $.months",
+            )
         if request.extended_to is not None:
-            raise ConflictError("rights.already_extended", f"request {request_id} was extended already, to {request.extended_to}")
+            raise ConflictError(
+                "rights.already_extended", f"request {request_id} was extended already, to {request.extended_to}"
+            )
         tell_by = self.due_on(request.received_at, deadlines.tell_extension_within_months)
         if self._local_day(self.store.clock()) > tell_by:
-            raise ConflictError("rights.too_late_to_extend", f"an extension must be told to the subject by {tell_by}; it is too late")
+            raise ConflictError(
+                "rights.too_late_to_extend", f"an extension must be told to the subject by {tell_by}; it is too late"
+            )
         extended_to = self.due_on(request.received_at, deadlines.response_months + months)
-        request = self.store.update_rights_request(request_id, "open", extended_to=extended_to, extension_reason=reason,
-                                                   extension_told_at=self.store.clock())
-        self._note(request, "rights.extended", f"{request.kind} request extended to {extended_to}", actor, reason=reason)
+        request = self.store.update_rights_request(
+            request_id, "open", extended_to=extended_to, extension_reason=reason, extension_told_at=self.store.clock()
+        )
+        self._note(
+            request, "rights.extended", f"{request.kind} request extended to {extended_to}", actor, reason=reason
+        )
         self._mail(request, "extended", due=extended_to, reason=reason)
         return request
 
@@ -145,11 +176,28 @@ class RightsService:
         request = self.store.rights_request(request_id)
         params, settings = self._params(), self.store.settings()
         articles = {b.id: b.article for b in params.bases}
-        records = [RecordReport(r.module, r.id, r.data, r.source, r.basis, articles.get(r.basis), r.consent_status, r.restricted,
-                                self.store.timeline(r.id)) for r in self.subject_records(request)]
-        return AccessReport(request.id, self.store.clock(), records, msgspec.to_builtins(settings.dpo) if settings.dpo else None,
-                            msgspec.to_builtins(settings.data_location) if settings.data_location else None,
-                            self.rules.active(self.store.clock(), settings.pinned_version).ref.version)
+        records = [
+            RecordReport(
+                r.module,
+                r.id,
+                r.data,
+                r.source,
+                r.basis,
+                articles.get(r.basis),
+                r.consent_status,
+                r.restricted,
+                self.store.timeline(r.id),
+            )
+            for r in self.subject_records(request)
+        ]
+        return AccessReport(
+            request.id,
+            self.store.clock(),
+            records,
+            msgspec.to_builtins(settings.dpo) if settings.dpo else None,
+            msgspec.to_builtins(settings.data_location) if settings.data_location else None,
+            self.rules.active(self.store.clock(), settings.pinned_version).ref.version,
+        )
 
     def complete(self, request_id: str, actor: str, changes: dict[str, Any] | None = None) -> RightsRequest:
         """Carry out an open request by its kind, send the answer to the subject, and close it."""
@@ -160,30 +208,61 @@ class RightsService:
         outcome: dict[str, Any] = {"records": [r.id for r in records]}
         if request.kind == "access":
             report = self.report(request_id)
-            self._mail(request, "access" if records else "none",
-                       attachments=(Attachment("access-report.json", "application/json", msgspec.json.format(msgspec.json.encode(report))),))
+            self._mail(
+                request,
+                "access" if records else "none",
+                attachments=(
+                    Attachment(
+                        "access-report.json", "application/json", msgspec.json.format(msgspec.json.encode(report))
+                    ),
+                ),
+            )
         elif request.kind == "portability":
             layouts = {r.module: self.store.module(r.module) for r in records}
-            self._mail(request, "portability" if records else "none", attachments=(
-                Attachment("my-data.csv", "text/csv", records_csv(records, layouts)),
-                Attachment("my-data.json", "application/json", records_json(records))))
+            self._mail(
+                request,
+                "portability" if records else "none",
+                attachments=(
+                    Attachment("my-data.csv", "text/csv", records_csv(records, layouts)),
+                    Attachment("my-data.json", "application/json", records_json(records)),
+                ),
+            )
         elif request.kind == "restriction":
             for record in records:
-                self.store.change_state(record.id, {}, {"restricted": True}, [TimelineRow(
-                    kind="record.restricted", summary="processing restricted at the subject's request (Art. 18)", actor=actor,
-                    detail={"request": request.id})])
+                self.store.change_state(
+                    record.id,
+                    {},
+                    {"restricted": True},
+                    [
+                        TimelineRow(
+                            kind="record.restricted",
+                            summary="processing restricted at the subject's request (Art. 18)",
+                            actor=actor,
+                            detail={"request": request.id},
+                        )
+                    ],
+                )
             self._mail(request, "done")
         elif request.kind == "rectification":
             if not changes or request.record_id is None:
-                raise RequestError("rights.changes_needed", "a rectification names the record and the corrected values - at $.changes")
+                raise RequestError(
+                    "rights.changes_needed", "a rectification names the record and the corrected values - at $.changes"
+                )
             self.records.rectify(request.record_id, changes, actor, reason=f"rectification request {request.id}")
             outcome["fields"] = sorted(changes)
             self._mail(request, "done")
         else:
             outcome.update(self._erase(request, records, actor))
-            self._mail(request, "erased" if not outcome["kept"] else "erased_partly",
-                       kept=", ".join(f"{field} ({why})" for fields in outcome["kept"].values() for field, why in fields.items()))
-        done = self.store.update_rights_request(request_id, "open", status="completed", completed_at=self.store.clock(), outcome=outcome)
+            self._mail(
+                request,
+                "erased" if not outcome["kept"] else "erased_partly",
+                kept=", ".join(
+                    f"{field} ({why})" for fields in outcome["kept"].values() for field, why in fields.items()
+                ),
+            )
+        done = self.store.update_rights_request(
+            request_id, "open", status="completed", completed_at=self.store.clock(), outcome=outcome
+        )
         self._note(done, "rights.completed", f"{request.kind} request carried out and answered", actor)
         return done
 
@@ -196,8 +275,14 @@ class RightsService:
             return None
         settings = self.store.settings()
         now = self.store.clock()
-        request = DecisionRequest(question="erasure", at=now, module=facts, settings=engine_settings(settings),
-                                  record=record_facts(record), fields=fields)
+        request = DecisionRequest(
+            question="erasure",
+            at=now,
+            module=facts,
+            settings=engine_settings(settings),
+            record=record_facts(record),
+            fields=fields,
+        )
         return evaluate(self.rules.active(now, settings.pinned_version), request)
 
     def _erase(self, request: RightsRequest, records: list[StoredRecord], actor: str) -> dict[str, Any]:
@@ -212,16 +297,26 @@ class RightsService:
             kept_data[record.id] = {name: record.data[name] for name in keep} or None
             kept[record.id] = keep
             blocks += self.records.blocklist.pairs(self.store.module(record.module), record.data, country)
-            rows[record.id] = TimelineRow(kind="record.erased", summary=f"erased on request {request.id}" + (f"; kept {', '.join(sorted(keep))}" if keep else ""),
-                                          actor=actor, rule_id=decision.decided_by if decision else None,
-                                          ruleset_version=decision.ruleset.version if decision else None,
-                                          detail={"request": request.id, "kept": keep})
+            rows[record.id] = TimelineRow(
+                kind="record.erased",
+                summary=f"erased on request {request.id}" + (f"; kept {', '.join(sorted(keep))}" if keep else ""),
+                actor=actor,
+                rule_id=decision.decided_by if decision else None,
+                ruleset_version=decision.ruleset.version if decision else None,
+                detail={"request": request.id, "kept": keep},
+            )
         self.store.erase(kept_data, rows, blocks, actor)
-        return {"erased": [r for r, data in kept_data.items() if data is None], "kept": {r: k for r, k in kept.items() if k}}
+        return {
+            "erased": [r for r, data in kept_data.items() if data is None],
+            "kept": {r: k for r, k in kept.items() if k},
+        }
 
     def _note(self, request: RightsRequest, kind: str, summary: str, actor: str, **detail: Any) -> None:
         for record in self.subject_records(request):
-            self.store.add_timeline(record.id, [TimelineRow(kind=kind, summary=summary, actor=actor, detail={"request": request.id, **detail})])
+            self.store.add_timeline(
+                record.id,
+                [TimelineRow(kind=kind, summary=summary, actor=actor, detail={"request": request.id, **detail})],
+            )
 
     def _mail(self, request: RightsRequest, key: str, attachments: tuple[Attachment, ...] = (), **values: Any) -> None:
         text = _TEXT.get(request.lang, _TEXT["en"])
@@ -229,4 +324,11 @@ class RightsService:
         dpo = self.store.settings().dpo
         if dpo is not None:
             body += "\n\n" + text["dpo"].format(name=dpo.name, email=dpo.email)
-        self.mailer.send(Message(to=request.subject_email, subject=f"[{request.id[:8]}] {request.kind}", text=body, attachments=attachments))
+        self.mailer.send(
+            Message(
+                to=request.subject_email,
+                subject=f"[{request.id[:8]}] {request.kind}",
+                text=body,
+                attachments=attachments,
+            )
+        )

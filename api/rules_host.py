@@ -60,7 +60,9 @@ class RulesHost:
                 log.error("rule files not reloaded, still serving the last good versions:\n%s", exc)
                 return False
             except Exception as exc:  # nothing a rule file holds may stop the reloader
-                self.last_error = RuleFileError([Problem("unreadable", f"{exc.__class__.__name__}: {exc}", str(self.path))])
+                self.last_error = RuleFileError(
+                    [Problem("unreadable", f"{exc.__class__.__name__}: {exc}", str(self.path))]
+                )
                 self._stamp = stamp
                 log.exception("rule files not reloaded, still serving the last good versions")
                 return False

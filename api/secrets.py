@@ -21,7 +21,9 @@ def load_secret(var_dir: Path) -> bytes:
         try:
             key = bytes.fromhex(given.strip())
         except ValueError:
-            raise SystemExit(f"{ENV} must be hex (for example from `python -c 'import secrets; print(secrets.token_hex(32))'`)") from None
+            raise SystemExit(
+                f"{ENV} must be hex (for example from `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+            ) from None
         if len(key) < 32:
             raise SystemExit(f"{ENV} must hold at least 32 bytes (64 hex digits), found {len(key)}")
         return key

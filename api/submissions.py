@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from engine import ConflictError, add_local_days
+from engine import ConflictError, Lang, add_local_days
 from forms import Form, Submission, parse_submission, to_records
 
 from .lifecycles import LifecycleService
@@ -34,12 +34,18 @@ RATE_WINDOW = dt.timedelta(minutes=10)
 CONFIRM_PAGE_SECONDS = 24 * 3600
 FORM_TOKEN_SECONDS = 400 * 24 * 3600
 _MAIL = {
-    "en": ("Please confirm your email address", "You filled in the form \u201c{title}\u201d. Please confirm your email address by "
-           "opening this link and pressing the button:\n\n{link}\n\nThe link works for {hours} hours. If you did not fill in "
-           "this form, do nothing: without confirmation we do not use your data."),
-    "nl": ("Bevestig uw e-mailadres", "U vulde het formulier \u201c{title}\u201d in. Bevestig uw e-mailadres door deze link te openen "
-           "en op de knop te drukken:\n\n{link}\n\nDe link werkt {hours} uur. Vulde u dit formulier niet in? Doe dan niets: "
-           "zonder bevestiging gebruiken wij uw gegevens niet."),
+    "en": (
+        "Please confirm your email address",
+        "You filled in the form \u201c{title}\u201d. Please confirm your email address by "
+        "opening this link and pressing the button:\n\n{link}\n\nThe link works for {hours} hours. If you did not fill in "
+        "this form, do nothing: without confirmation we do not use your data.",
+    ),
+    "nl": (
+        "Bevestig uw e-mailadres",
+        "U vulde het formulier \u201c{title}\u201d in. Bevestig uw e-mailadres door deze link te openen "
+        "en op de knop te drukken:\n\n{link}\n\nDe link werkt {hours} uur. Vulde u dit formulier niet in? Doe dan niets: "
+        "zonder bevestiging gebruiken wij uw gegevens niet.",
+    ),
 }
 
 
@@ -62,8 +68,17 @@ class ConfirmResult(msgspec.Struct, frozen=True):
 class SubmissionService:
     """Turn valid submissions into records; confirm them by email when the form asks for it."""
 
-    def __init__(self, store: Store, forms: FormService, records: RecordService, lifecycles: LifecycleService,
-                 mailer: Mailer, secret: bytes, public_url: str, rate_limit: int = 10) -> None:
+    def __init__(
+        self,
+        store: Store,
+        forms: FormService,
+        records: RecordService,
+        lifecycles: LifecycleService,
+        mailer: Mailer,
+        secret: bytes,
+        public_url: str,
+        rate_limit: int = 10,
+    ) -> None:
         self.store, self.forms, self.records, self.lifecycles = store, forms, records, lifecycles
         self.mailer, self.public_url, self.rate_limit = mailer, public_url, rate_limit
         self.signer = Signer(secret, lambda: self.store.clock(), b"lawful forms")
@@ -82,7 +97,9 @@ class SubmissionService:
 
     # Submitting --------------------------------------------------------------------------------
 
-    def submit(self, slug: str, pairs: list[tuple[str, str]], *, lang: str, ip: str, user_agent: str, page_url: str) -> SubmitResult:
+    def submit(
+        self, slug: str, pairs: list[tuple[str, str]], *, lang: str, ip: str, user_agent: str, page_url: str
+    ) -> SubmitResult:
         """Read a submission and store it; errors come back per field, in the form's language."""
         form, version = self.forms.published(slug)
         parsed = parse_submission(form, pairs, lang)  # type: ignore[arg-type]
@@ -107,19 +124,41 @@ class SubmissionService:
         for decision in screened:
             if decision.effect == "deny":  # CC3: a web form meets the same refusal as any other path
                 raise ConflictError("record.refused", decision.reasons[0].message)
-        proof = {"form": version.slug, "form_version": version.version, "submitted_at": now.isoformat(), "ip": context["ip"],
-                 "user_agent": context["user_agent"], "page_url": context["page_url"], "lang": context["lang"],
-                 "consents": [msgspec.to_builtins(c) for c in parsed.consents]}
-        source = {"kind": "form", "form": version.slug, "form_version": version.version, "page_url": context["page_url"],
-                  "ip": context["ip"], "at": now.isoformat()}
+        proof = {
+            "form": version.slug,
+            "form_version": version.version,
+            "submitted_at": now.isoformat(),
+            "ip": context["ip"],
+            "user_agent": context["user_agent"],
+            "page_url": context["page_url"],
+            "lang": context["lang"],
+            "consents": [msgspec.to_builtins(c) for c in parsed.consents],
+        }
+        source = {
+            "kind": "form",
+            "form": version.slug,
+            "form_version": version.version,
+            "page_url": context["page_url"],
+            "ip": context["ip"],
+            "at": now.isoformat(),
+        }
         confirm = form.double_opt_in and _email_of(layout, rows) is not None
         actor = f"form:{version.slug}"
         records = [self._record(form.module, row, source, actor, new_waits=confirm) for row in rows]
         for record in records:
             self._consent(record, parsed, proof, actor, confirm)
-        submission = StoredSubmission(id=uuid.uuid4().hex, slug=version.slug, version=version.version, record_ids=[r.id for r in records],
-                                      status="pending" if confirm else "stored", proof=proof, lang=context["lang"],
-                                      ip_digest=self.ip_digest(context["ip"]), submitted_at=now, sends=0)
+        submission = StoredSubmission(
+            id=uuid.uuid4().hex,
+            slug=version.slug,
+            version=version.version,
+            record_ids=[r.id for r in records],
+            status="pending" if confirm else "stored",
+            proof=proof,
+            lang=context["lang"],
+            ip_digest=self.ip_digest(context["ip"]),
+            submitted_at=now,
+            sends=0,
+        )
         if confirm:
             days = settings.waiting_period_days or self._params().consent.waiting_period.default_days
             submission = msgspec.structs.replace(submission, expires_at=add_local_days(now, days, settings.timezone))
@@ -129,23 +168,42 @@ class SubmissionService:
     def _params(self) -> Any:
         return self.lifecycles.rules.active(self.store.clock(), self.store.settings().pinned_version).parameters
 
-    def _record(self, module: str, data: dict[str, Any], source: dict[str, Any], actor: str, new_waits: bool) -> StoredRecord:
+    def _record(
+        self, module: str, data: dict[str, Any], source: dict[str, Any], actor: str, new_waits: bool
+    ) -> StoredRecord:
         layout = self.store.module(module)
         email_fields = [f.name for f in layout.fields if f.unique and f.type == "email"]
         email = next((str(data[name]) for name in email_fields if name in data), None)
         existing = self.store.records_by_unique({module: email_fields}, email) if email else []
         if existing:  # the subject is known: the form updates their record
-            return self.records.rectify(existing[0].id, data, actor, reason=f"form {source['form']} v{source['form_version']}")
+            return self.records.rectify(
+                existing[0].id, data, actor, reason=f"form {source['form']} v{source['form_version']}"
+            )
         added = self.records.add(module, data, source=source, actor=actor).record
         if new_waits:  # W3: not processed until the subject confirms
-            added = self.store.change_state(added.id, {"awaiting_confirmation": False}, {"awaiting_confirmation": True}, [TimelineRow(
-                kind="double_opt_in.sent", summary="waiting for the subject to confirm their email address", actor=actor)])
+            added = self.store.change_state(
+                added.id,
+                {"awaiting_confirmation": False},
+                {"awaiting_confirmation": True},
+                [
+                    TimelineRow(
+                        kind="double_opt_in.sent",
+                        summary="waiting for the subject to confirm their email address",
+                        actor=actor,
+                    )
+                ],
+            )
         return added
 
-    def _consent(self, record: StoredRecord, parsed: Submission, proof: dict[str, Any], actor: str, confirm: bool) -> None:
+    def _consent(
+        self, record: StoredRecord, parsed: Submission, proof: dict[str, Any], actor: str, confirm: bool
+    ) -> None:
         if not parsed.consents:
             return
-        self.store.add_timeline(record.id, [TimelineRow(kind="consent.proof", summary="consent given on a web form", actor=actor, detail=proof)])
+        self.store.add_timeline(
+            record.id,
+            [TimelineRow(kind="consent.proof", summary="consent given on a web form", actor=actor, detail=proof)],
+        )
         if record.basis == "not_applicable":
             record = self.lifecycles.set_basis(record.id, "consent", actor=actor)
         if record.basis != "consent" or record.consent_status == "obtained":
@@ -163,11 +221,24 @@ class SubmissionService:
         token = secrets.token_urlsafe(32)
         hours = self._params().double_opt_in.token_lifetime_hours
         now = self.store.clock()
-        updated = self.store.update_submission(submission.id, "pending", token_digest=_digest(token), last_sent_at=now,
-                                               token_expires_at=now + dt.timedelta(hours=hours), sends=submission.sends + 1)
-        subject, body = _MAIL.get(submission.lang, _MAIL["en"])
+        updated = self.store.update_submission(
+            submission.id,
+            "pending",
+            token_digest=_digest(token),
+            last_sent_at=now,
+            token_expires_at=now + dt.timedelta(hours=hours),
+            sends=submission.sends + 1,
+        )
+        lang: Lang = "nl" if submission.lang == "nl" else "en"
+        subject, body = _MAIL[lang]
         link = f"{self.public_url}/f/confirm/{token}"
-        self.mailer.send(Message(to=email, subject=subject, text=body.format(title=form.title.get(submission.lang), link=link, hours=hours)))  # type: ignore[arg-type]
+        self.mailer.send(
+            Message(
+                to=email,
+                subject=subject,
+                text=body.format(title=form.title.get(lang), link=link, hours=hours),
+            )
+        )
         return updated
 
     def resend(self, submission_id: str) -> StoredSubmission:
@@ -178,10 +249,15 @@ class SubmissionService:
             raise ConflictError("submission.not_pending", "this submission no longer waits for confirmation")
         wait = dt.timedelta(minutes=self._params().double_opt_in.resend_interval_minutes)
         if submission.last_sent_at is not None and now - submission.last_sent_at < wait:
-            raise ConflictError("submission.resend_too_soon", f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one")
+            raise ConflictError(
+                "submission.resend_too_soon",
+                f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one",
+            )
         form, _ = self.forms.published(submission.slug)
         layout = self.store.module(form.module)
-        email = _email_of(layout, [r.data for r in self.store.records(ids=submission.record_ids, limit=len(submission.record_ids))])
+        email = _email_of(
+            layout, [r.data for r in self.store.records(ids=submission.record_ids, limit=len(submission.record_ids))]
+        )
         if email is None:
             raise ConflictError("submission.no_email", "the submission's record no longer holds an email address")
         return self._send_confirmation(submission, form, email)
@@ -200,14 +276,30 @@ class SubmissionService:
         found = self.pending(token)
         if found.outcome != "confirmed" or found.stored is None:
             return found
-        submission = self.store.update_submission(found.stored.id, "pending", status="confirmed", confirmed_at=self.store.clock(),
-                                                  token_digest=None, proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()})
+        submission = self.store.update_submission(
+            found.stored.id,
+            "pending",
+            status="confirmed",
+            confirmed_at=self.store.clock(),
+            token_digest=None,
+            proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()},
+        )
         actor = f"form:{submission.slug}"
         for record in self.store.records(ids=submission.record_ids, limit=len(submission.record_ids)):
             if record.awaiting_confirmation:
-                self.store.change_state(record.id, {"awaiting_confirmation": True}, {"awaiting_confirmation": False}, [TimelineRow(
-                    kind="double_opt_in.confirmed", summary="the subject confirmed their email address", actor=actor,
-                    detail={"submission": submission.id})])
+                self.store.change_state(
+                    record.id,
+                    {"awaiting_confirmation": True},
+                    {"awaiting_confirmation": False},
+                    [
+                        TimelineRow(
+                            kind="double_opt_in.confirmed",
+                            summary="the subject confirmed their email address",
+                            actor=actor,
+                            detail={"submission": submission.id},
+                        )
+                    ],
+                )
             # CC4: confirming an address is not consent; only a ticked box, now confirmed, is.
             if submission.proof.get("consents") and record.basis == "consent" and record.consent_status == "waiting":
                 self.lifecycles.consent_event(record.id, "answer_obtained", channel="form", actor=actor)
@@ -222,8 +314,16 @@ class SubmissionService:
         expired = self.store.expire_submissions(self.store.clock())
         for submission in expired:
             for record_id in submission.record_ids:
-                self.store.add_timeline(record_id, [TimelineRow(kind="double_opt_in.expired", actor="sweep",
-                                                                summary="the email address was not confirmed in time")])
+                self.store.add_timeline(
+                    record_id,
+                    [
+                        TimelineRow(
+                            kind="double_opt_in.expired",
+                            actor="sweep",
+                            summary="the email address was not confirmed in time",
+                        )
+                    ],
+                )
         return len(expired)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from typing import Callable
+from collections.abc import Callable
 
 
 class Signer:

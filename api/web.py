@@ -8,61 +8,121 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Response
 
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 TEXT = {
     "confirm_title": ("Confirm your email address", "Bevestig uw e-mailadres"),
-    "confirm_intro": ("Press the button to confirm that this email address is yours and that you filled in the form.",
-                      "Druk op de knop om te bevestigen dat dit e-mailadres van u is en dat u het formulier invulde."),
+    "confirm_intro": (
+        "Press the button to confirm that this email address is yours and that you filled in the form.",
+        "Druk op de knop om te bevestigen dat dit e-mailadres van u is en dat u het formulier invulde.",
+    ),
     "confirm_button": ("Confirm my email address", "Bevestig mijn e-mailadres"),
     "confirmed": ("Thank you: your email address is confirmed.", "Bedankt: uw e-mailadres is bevestigd."),
-    "expired": ("This link has expired. Fill in the form again, or ask for a new link.",
-                "Deze link is verlopen. Vul het formulier opnieuw in, of vraag om een nieuwe link."),
+    "expired": (
+        "This link has expired. Fill in the form again, or ask for a new link.",
+        "Deze link is verlopen. Vul het formulier opnieuw in, of vraag om een nieuwe link.",
+    ),
     "unknown": ("This link is not valid, or it has been used already.", "Deze link is niet geldig, of is al gebruikt."),
-    "limited": ("Too many forms were sent from your address. Please try again in a few minutes.",
-                "Er zijn te veel formulieren vanaf uw adres verstuurd. Probeer het over enkele minuten opnieuw."),
+    "limited": (
+        "Too many forms were sent from your address. Please try again in a few minutes.",
+        "Er zijn te veel formulieren vanaf uw adres verstuurd. Probeer het over enkele minuten opnieuw.",
+    ),
     "refused": ("We cannot accept this form.", "We kunnen dit formulier niet aannemen."),
-    "resent": ("We sent you a new link. The previous one no longer works.", "We stuurden u een nieuwe link. De vorige werkt niet meer."),
+    "resent": (
+        "We sent you a new link. The previous one no longer works.",
+        "We stuurden u een nieuwe link. De vorige werkt niet meer.",
+    ),
     "resend": ("Send the confirmation email again", "Stuur de bevestigingsmail opnieuw"),
-    "check_mail": ("We sent you an email: please confirm your address with the link in it.",
-                   "We stuurden u een e-mail: bevestig uw adres met de link daarin."),
+    "check_mail": (
+        "We sent you an email: please confirm your address with the link in it.",
+        "We stuurden u een e-mail: bevestig uw adres met de link daarin.",
+    ),
     "back": ("Back to the form", "Terug naar het formulier"),
-    "not_found": ("This form does not exist, or is not published.", "Dit formulier bestaat niet, of is niet gepubliceerd."),
-    "bad_token": ("This page was open too long, or did not come from us. Please load the form again.",
-                  "Deze pagina stond te lang open, of kwam niet van ons. Laad het formulier opnieuw."),
+    "not_found": (
+        "This form does not exist, or is not published.",
+        "Dit formulier bestaat niet, of is niet gepubliceerd.",
+    ),
+    "bad_token": (
+        "This page was open too long, or did not come from us. Please load the form again.",
+        "Deze pagina stond te lang open, of kwam niet van ons. Laad het formulier opnieuw.",
+    ),
     # The web UI
-    "sign_in": ("Sign in", "Inloggen"), "sign_out": ("Sign out", "Uitloggen"), "username": ("User name", "Gebruikersnaam"),
-    "password": ("Password", "Wachtwoord"), "bad_login": ("Unknown user name or wrong password.", "Onbekende gebruikersnaam of verkeerd wachtwoord."),
-    "forms": ("Web forms", "Webformulieren"), "your_forms": ("Forms", "Formulieren"), "name": ("Name", "Naam"),
-    "module": ("Module", "Module"), "published": ("Published", "Gepubliceerd"), "draft_only": ("draft only", "alleen concept"),
-    "no_forms": ("No forms yet.", "Nog geen formulieren."), "new_form": ("New form", "Nieuw formulier"),
-    "slug_help": ("Lower-case letters, digits and dashes; it becomes the form's address.",
-                  "Kleine letters, cijfers en streepjes; het wordt het adres van het formulier."),
-    "title_en": ("Title (English)", "Titel (Engels)"), "title_nl": ("Title (Dutch)", "Titel (Nederlands)"), "create": ("Create", "Maken"),
-    "texts": ("Texts", "Teksten"), "thank_you_en": ("Thank-you text (English)", "Bedanktekst (Engels)"),
+    "sign_in": ("Sign in", "Inloggen"),
+    "sign_out": ("Sign out", "Uitloggen"),
+    "username": ("User name", "Gebruikersnaam"),
+    "password": ("Password", "Wachtwoord"),
+    "bad_login": ("Unknown user name or wrong password.", "Onbekende gebruikersnaam of verkeerd wachtwoord."),
+    "forms": ("Web forms", "Webformulieren"),
+    "your_forms": ("Forms", "Formulieren"),
+    "name": ("Name", "Naam"),
+    "module": ("Module", "Module"),
+    "published": ("Published", "Gepubliceerd"),
+    "draft_only": ("draft only", "alleen concept"),
+    "no_forms": ("No forms yet.", "Nog geen formulieren."),
+    "new_form": ("New form", "Nieuw formulier"),
+    "slug_help": (
+        "Lower-case letters, digits and dashes; it becomes the form's address.",
+        "Kleine letters, cijfers en streepjes; het wordt het adres van het formulier.",
+    ),
+    "title_en": ("Title (English)", "Titel (Engels)"),
+    "title_nl": ("Title (Dutch)", "Titel (Nederlands)"),
+    "create": ("Create", "Maken"),
+    "texts": ("Texts", "Teksten"),
+    "thank_you_en": ("Thank-you text (English)", "Bedanktekst (Engels)"),
     "thank_you_nl": ("Thank-you text (Dutch)", "Bedanktekst (Nederlands)"),
-    "double_opt_in": ("Double opt-in: the subject confirms their email address before the record is processed (recommended)",
-                      "Dubbele opt-in: de betrokkene bevestigt het e-mailadres voordat het record wordt verwerkt (aanbevolen)"),
-    "fields": ("Fields", "Velden"), "fields_help": ("Tick the module's fields the form asks for; the order number sets their place.",
-                                                   "Vink de velden van de module aan die het formulier vraagt; het volgnummer bepaalt de plaats."),
-    "on_form": ("On the form", "Op het formulier"), "order": ("Order", "Volgorde"), "field": ("Field", "Veld"),
-    "label_en": ("Label (English)", "Label (Engels)"), "label_nl": ("Label (Dutch)", "Label (Nederlands)"), "required": ("Required", "Verplicht"),
-    "encrypted": ("encrypted", "versleuteld"), "consents": ("Consent statements", "Toestemmingsverklaringen"),
-    "consents_help": ("One box per purpose, in the exact words the subject agrees to; boxes are never ticked beforehand.",
-                      "Eén vakje per doel, in de precieze woorden waarmee de betrokkene instemt; vakjes staan nooit vooraf aangevinkt."),
-    "consent": ("Consent", "Toestemming"), "purpose": ("Purpose", "Doel"), "consent_text_en": ("Wording (English)", "Tekst (Engels)"),
-    "consent_text_nl": ("Wording (Dutch)", "Tekst (Nederlands)"), "version": ("Version", "Versie"),
+    "double_opt_in": (
+        "Double opt-in: the subject confirms their email address before the record is processed (recommended)",
+        "Dubbele opt-in: de betrokkene bevestigt het e-mailadres voordat het record wordt verwerkt (aanbevolen)",
+    ),
+    "fields": ("Fields", "Velden"),
+    "fields_help": (
+        "Tick the module's fields the form asks for; the order number sets their place.",
+        "Vink de velden van de module aan die het formulier vraagt; het volgnummer bepaalt de plaats.",
+    ),
+    "on_form": ("On the form", "Op het formulier"),
+    "order": ("Order", "Volgorde"),
+    "field": ("Field", "Veld"),
+    "label_en": ("Label (English)", "Label (Engels)"),
+    "label_nl": ("Label (Dutch)", "Label (Nederlands)"),
+    "required": ("Required", "Verplicht"),
+    "encrypted": ("encrypted", "versleuteld"),
+    "consents": ("Consent statements", "Toestemmingsverklaringen"),
+    "consents_help": (
+        "One box per purpose, in the exact words the subject agrees to; boxes are never ticked beforehand.",
+        "Eén vakje per doel, in de precieze woorden waarmee de betrokkene instemt; vakjes staan nooit vooraf aangevinkt.",
+    ),
+    "consent": ("Consent", "Toestemming"),
+    "purpose": ("Purpose", "Doel"),
+    "consent_text_en": ("Wording (English)", "Tekst (Engels)"),
+    "consent_text_nl": ("Wording (Dutch)", "Tekst (Nederlands)"),
+    "version": ("Version", "Versie"),
     "defaults": ("Values the form fills in", "Waarden die het formulier invult"),
-    "defaults_help": ("The module needs these fields; the form does not ask for them, so give the value it stores.",
-                      "De module heeft deze velden nodig; het formulier vraagt er niet om, dus geef de waarde die het opslaat."),
-    "save_check": ("Save and check", "Opslaan en controleren"), "publish": ("Publish", "Publiceren"), "check": ("Form check", "Formuliercontrole"),
+    "defaults_help": (
+        "The module needs these fields; the form does not ask for them, so give the value it stores.",
+        "De module heeft deze velden nodig; het formulier vraagt er niet om, dus geef de waarde die het opslaat.",
+    ),
+    "save_check": ("Save and check", "Opslaan en controleren"),
+    "publish": ("Publish", "Publiceren"),
+    "check": ("Form check", "Formuliercontrole"),
     "outcome_publishable": ("Publishable.", "Kan gepubliceerd worden."),
-    "outcome_publishable-with-warnings": ("Publishable, with warnings.", "Kan gepubliceerd worden, met waarschuwingen."),
+    "outcome_publishable-with-warnings": (
+        "Publishable, with warnings.",
+        "Kan gepubliceerd worden, met waarschuwingen.",
+    ),
     "outcome_rejected": ("Not publishable: fix the errors.", "Kan niet gepubliceerd worden: los de fouten op."),
-    "preview": ("Preview", "Voorbeeld"), "embed": ("Embed", "Insluiten"), "hosted": ("Hosted page", "Gehoste pagina"),
-    "iframe": ("Iframe", "Iframe"), "snippet": ("HTML snippet", "HTML-fragment"),
-    "saved": ("Saved and checked.", "Opgeslagen en gecontroleerd."), "now_published": ("Published as version {version}.", "Gepubliceerd als versie {version}."),
+    "preview": ("Preview", "Voorbeeld"),
+    "embed": ("Embed", "Insluiten"),
+    "hosted": ("Hosted page", "Gehoste pagina"),
+    "iframe": ("Iframe", "Iframe"),
+    "snippet": ("HTML snippet", "HTML-fragment"),
+    "saved": ("Saved and checked.", "Opgeslagen en gecontroleerd."),
+    "now_published": ("Published as version {version}.", "Gepubliceerd als versie {version}."),
 }
 
 
@@ -79,4 +139,6 @@ def render(template: str, **context: Any) -> str:
 
 def html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
     """An HTML response with the security headers every page gets."""
-    return Response(body, status_code=status, media_type="text/html; charset=utf-8", headers={**SECURITY_HEADERS, **(headers or {})})
+    return Response(
+        body, status_code=status, media_type="text/html; charset=utf-8", headers={**SECURITY_HEADERS, **(headers or {})}
+    )

@@ -44,11 +44,24 @@ def workload(size: int, question: str) -> list[DecisionRequest]:
     out = []
     for _ in range(size):
         deadline = AT + dt.timedelta(days=rng.choice([-3, 5])) if rng.random() < 0.3 else None
-        record = RecordFacts(basis=rng.choice(BASES), has_lia=rng.random() < 0.5, restricted=rng.random() < 0.05,
-                             consent=ConsentFacts(status=rng.choice(STATUSES), deadline=deadline))
+        record = RecordFacts(
+            basis=rng.choice(BASES),
+            has_lia=rng.random() < 0.5,
+            restricted=rng.random() < 0.05,
+            consent=ConsentFacts(status=rng.choice(STATUSES), deadline=deadline),
+        )
         field = FieldFacts(name="Email", type="email", classification=rng.choice(["none", "normal", "sensitive"]))
-        out.append(DecisionRequest(question=question, at=AT, module=module, settings=settings, record=record,
-                                   channel=rng.choice(["export", "api"]), fields=(field,)))
+        out.append(
+            DecisionRequest(
+                question=question,
+                at=AT,
+                module=module,
+                settings=settings,
+                record=record,
+                channel=rng.choice(["export", "api"]),
+                fields=(field,),
+            )
+        )
     return out
 
 
@@ -58,8 +71,16 @@ def _plain_key(request: DecisionRequest) -> tuple[object, ...]:
     if status == "waiting" and consent.deadline is not None and consent.deadline <= request.at:
         status = "no_response"
     field = request.fields[0] if request.fields else None
-    return (request.settings.compliance_enabled, request.module.name in request.settings.modules, record.basis,  # type: ignore[union-attr]
-            record.has_lia, record.restricted, status, request.channel, field.classification if field else None)  # type: ignore[union-attr]
+    return (
+        request.settings.compliance_enabled,
+        request.module.name in request.settings.modules,
+        record.basis,  # type: ignore[union-attr]
+        record.has_lia,
+        record.restricted,
+        status,
+        request.channel,
+        field.classification if field else None,
+    )  # type: ignore[union-attr]
 
 
 def plain_table(requests: list[DecisionRequest]) -> dict[tuple[object, ...], tuple[str, str]]:
@@ -80,7 +101,7 @@ def measure(funcs: dict[str, object], items: list[DecisionRequest], rounds: int 
     best = {label: float("inf") for label in funcs}
     for _ in range(rounds):
         for label, func in funcs.items():
-            run = timeit.timeit(lambda: [func(r) for r in items], number=1)  # type: ignore[operator]
+            run = timeit.timeit(lambda func=func: [func(r) for r in items], number=1)  # type: ignore[misc]
             best[label] = min(best[label], run / len(items) * 1e9)
     for label, ns in best.items():
         print(f"  {label:<42} {ns:8.0f} ns/decision")
@@ -96,8 +117,13 @@ def main() -> None:
         for request in requests:  # warm the memo, as a running server has it
             evaluate(RULESET, request)
         print(f"{question}:")
-        best = measure({"plain Python: read facts, dict lookup": lambda r: table[_plain_key(r)],
-                        "engine: evaluate (with reasons, digest)": lambda r: evaluate(RULESET, r)}, requests)
+        best = measure(
+            {
+                "plain Python: read facts, dict lookup": lambda r, table=table: table[_plain_key(r)],
+                "engine: evaluate (with reasons, digest)": lambda r: evaluate(RULESET, r),
+            },
+            requests,
+        )
         plain, engine = best.values()
         print(f"  ratio {engine / plain:.2f}x  (target: within 3x)")
     distinct = len({k for k in itertools.chain.from_iterable(p.memo for p in RULESET.plans.values())})

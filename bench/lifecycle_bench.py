@@ -9,8 +9,8 @@ file (or the PostgreSQL database given), created by the benchmark itself.
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import sys
 import tempfile
 import time
@@ -32,39 +32,82 @@ def per_event(services: Services, count: int = 3000) -> None:
     chart = services.rules.active(services.store.clock()).statecharts["consent"]
     start = time.perf_counter()
     for i in range(count):
-        chart.apply("waiting" if i % 2 else "not_requested", "deadline_passed" if i % 2 else "request_sent", {"event.channel": "email"})
-    print(f"durable-rules transition (session, post, read back, check, delete): {(time.perf_counter() - start) / count * 1e6:.0f} us/event")
+        chart.apply(
+            "waiting" if i % 2 else "not_requested",
+            "deadline_passed" if i % 2 else "request_sent",
+            {"event.channel": "email"},
+        )
+    print(
+        f"durable-rules transition (session, post, read back, check, delete): {(time.perf_counter() - start) / count * 1e6:.0f} us/event"
+    )
 
 
 def per_stored_event(services: Services, count: int = 500) -> None:
     store = services.store
     now = store.clock()
     with store.engine.begin() as c:
-        c.execute(t.records.insert(), [dict(id=f"e{i}", module="Bench", data={}, content_hash="h", basis="consent", lia_id=None,
-                                            consent_status="not_requested", consent_deadline=None, restricted=False,
-                                            awaiting_confirmation=False, source={}, created_at=now, updated_at=now) for i in range(count)])
+        c.execute(
+            t.records.insert(),
+            [
+                dict(
+                    id=f"e{i}",
+                    module="Bench",
+                    data={},
+                    content_hash="h",
+                    basis="consent",
+                    lia_id=None,
+                    consent_status="not_requested",
+                    consent_deadline=None,
+                    restricted=False,
+                    awaiting_confirmation=False,
+                    source={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in range(count)
+            ],
+        )
     start = time.perf_counter()
     for i in range(count):
         services.lifecycles.consent_event(f"e{i}", "request_sent", channel="email", actor="bench")
-    print(f"consent event on a stored record (read, transition, write with timeline row): "
-          f"{(time.perf_counter() - start) / count * 1e3:.2f} ms/event")
+    print(
+        f"consent event on a stored record (read, transition, write with timeline row): "
+        f"{(time.perf_counter() - start) / count * 1e3:.2f} ms/event"
+    )
 
 
 def sweep(services: Services, records: int) -> None:
     store = services.store
     now = store.clock()
     past = now - dt.timedelta(minutes=1)
-    rows = [dict(id=f"w{i:07d}", module="Bench", data={}, content_hash="h", basis="consent", lia_id=None, consent_status="waiting",
-                 consent_deadline=past, restricted=False, awaiting_confirmation=False, source={}, created_at=now, updated_at=now)
-            for i in range(records)]
+    rows = [
+        dict(
+            id=f"w{i:07d}",
+            module="Bench",
+            data={},
+            content_hash="h",
+            basis="consent",
+            lia_id=None,
+            consent_status="waiting",
+            consent_deadline=past,
+            restricted=False,
+            awaiting_confirmation=False,
+            source={},
+            created_at=now,
+            updated_at=now,
+        )
+        for i in range(records)
+    ]
     with store.engine.begin() as c:
         for start in range(0, records, 10_000):
-            c.execute(t.records.insert(), rows[start:start + 10_000])
+            c.execute(t.records.insert(), rows[start : start + 10_000])
     start = time.perf_counter()
     moved = services.lifecycles.sweep("bench-sweep")
     elapsed = time.perf_counter() - start
     with store.engine.connect() as c:
-        rows_written = c.execute(sa.select(sa.func.count()).select_from(t.timeline).where(t.timeline.c.actor == "bench-sweep")).scalar()
+        rows_written = c.execute(
+            sa.select(sa.func.count()).select_from(t.timeline).where(t.timeline.c.actor == "bench-sweep")
+        ).scalar()
     print(f"lawful sweep: {moved} waiting records -> no_response with {rows_written} timeline rows in {elapsed:.2f} s")
 
 

@@ -39,13 +39,13 @@ from .errors import (
 )
 from .evaluator import evaluate
 from .facts import FACTS, FactSpec
+from .library import RulesetLibrary, find_versions, load_library
 from .lifecycle import GUARD_FACTS, Lifecycle, guard_cases
 from .lifecycle import Outcome as TransitionOutcome
-from .library import RulesetLibrary, find_versions, load_library
 from .loader import RuleFiles, load_rules
 from .model import QUESTIONS, Lang, Parameters, Question, Rule
-from .schemas import FILE_KINDS, file_schema
 from .ruleset import Ruleset
+from .schemas import FILE_KINDS, file_schema
 from .statechart import Statechart, StatechartError
 from .testing import TestReport, run_rule_tests
 

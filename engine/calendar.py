@@ -35,7 +35,10 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise RequestError("settings.unknown_timezone", f"unknown time zone {name!r}: expected an IANA name such as Europe/Amsterdam or UTC") from None
+        raise RequestError(
+            "settings.unknown_timezone",
+            f"unknown time zone {name!r}: expected an IANA name such as Europe/Amsterdam or UTC",
+        ) from None
 
 
 def add_local_days(instant: dt.datetime, days: int, zone_name: str) -> dt.datetime:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any
 
 from .errors import did_you_mean
 from .expressions import BoolOp, Call, Compare, ListOf, Literal, Name, Node, Not
@@ -37,7 +38,7 @@ class Typed:
     fact: FactSpec | None = None
     constant: Any = None
     is_constant: bool = False
-    children: tuple["Typed", ...] = field(default=())
+    children: tuple[Typed, ...] = field(default=())
 
 
 def _type_of(value: Any) -> str:
@@ -74,11 +75,13 @@ class Checker:
         if isinstance(node, Name):
             return self._name(node)
         if isinstance(node, ListOf):
-            items = [self._check(item) for item in node.items]
-            for item in items:
+            members = [self._check(item) for item in node.items]
+            for item in members:
                 if not item.is_constant or item.type not in ("str", "int", "bool"):
-                    raise ConditionError("list_item", "list items must be plain values (text, numbers, true/false)", item.node.column)
-            return Typed(node, "list", constant=tuple(i.constant for i in items), is_constant=True)
+                    raise ConditionError(
+                        "list_item", "list items must be plain values (text, numbers, true/false)", item.node.column
+                    )
+            return Typed(node, "list", constant=tuple(i.constant for i in members), is_constant=True)
         if isinstance(node, Not):
             item = self._bool(self._check(node.item), "not")
             return Typed(node, "bool", children=(item,))
@@ -91,53 +94,87 @@ class Checker:
 
     def _name(self, node: Name) -> Typed:
         if node.name.startswith("params."):
-            key = node.name[len("params."):]
+            key = node.name[len("params.") :]
             if key not in self.params:
-                raise ConditionError("unknown_parameter", f"unknown parameter '{node.name}'" + did_you_mean(node.name, ("params." + k for k in self.params)), node.column)
+                raise ConditionError(
+                    "unknown_parameter",
+                    f"unknown parameter '{node.name}'" + did_you_mean(node.name, ("params." + k for k in self.params)),
+                    node.column,
+                )
             value = self.params[key]
             value = tuple(value) if isinstance(value, list) else value
             if isinstance(value, tuple) and any(_type_of(v) not in ("str", "int", "bool") for v in value):
-                raise ConditionError("unusable_parameter", f"parameter '{node.name}' is a list of tables, not of plain values", node.column)
+                raise ConditionError(
+                    "unusable_parameter",
+                    f"parameter '{node.name}' is a list of tables, not of plain values",
+                    node.column,
+                )
             if _type_of(value) == "other":
-                raise ConditionError("unusable_parameter", f"parameter '{node.name}' is a table; name one of its values", node.column)
+                raise ConditionError(
+                    "unusable_parameter", f"parameter '{node.name}' is a table; name one of its values", node.column
+                )
             return Typed(node, _type_of(value), constant=value, is_constant=True)
         spec = self.facts.get(node.name)
         if spec is None:
-            raise ConditionError("unknown_fact", f"unknown fact '{node.name}'" + did_you_mean(node.name, self.facts), node.column)
+            raise ConditionError(
+                "unknown_fact", f"unknown fact '{node.name}'" + did_you_mean(node.name, self.facts), node.column
+            )
         return Typed(node, spec.type, fact=spec)
 
     def _bool(self, typed: Typed, op: str) -> Typed:
         if typed.type != "bool":
-            raise ConditionError("type_mismatch", f"'{op}' needs true/false on each side, found a {typed.type}", typed.node.column)
+            raise ConditionError(
+                "type_mismatch", f"'{op}' needs true/false on each side, found a {typed.type}", typed.node.column
+            )
         return typed
 
     def _call(self, node: Call) -> Typed:
         if node.function not in _FUNCTIONS:
-            raise ConditionError("unknown_function", f"unknown function '{node.function}'" + did_you_mean(node.function, _FUNCTIONS), node.column)
+            raise ConditionError(
+                "unknown_function",
+                f"unknown function '{node.function}'" + did_you_mean(node.function, _FUNCTIONS),
+                node.column,
+            )
         wanted, result = _FUNCTIONS[node.function]
         if len(node.args) != len(wanted):
-            raise ConditionError("wrong_arguments", f"{node.function}() takes {len(wanted)} argument(s), found {len(node.args)}", node.column)
+            raise ConditionError(
+                "wrong_arguments",
+                f"{node.function}() takes {len(wanted)} argument(s), found {len(node.args)}",
+                node.column,
+            )
         args = tuple(self._check(a) for a in node.args)
-        for arg, types in zip(args, wanted):
+        for arg, types in zip(args, wanted, strict=True):
             if "any" not in types and arg.type not in types:
-                raise ConditionError("type_mismatch", f"{node.function}() takes {' or '.join(sorted(types))}, found a {arg.type}", arg.node.column)
+                raise ConditionError(
+                    "type_mismatch",
+                    f"{node.function}() takes {' or '.join(sorted(types))}, found a {arg.type}",
+                    arg.node.column,
+                )
         return Typed(node, result, children=args)
 
     def _compare(self, node: Compare) -> Typed:
         left, right = self._check(node.left), self._check(node.right)
         if node.op in ("in", "not in"):
             if right.type != "list":
-                raise ConditionError("type_mismatch", f"'{node.op}' needs a list on its right, found a {right.type}", right.node.column)
+                raise ConditionError(
+                    "type_mismatch", f"'{node.op}' needs a list on its right, found a {right.type}", right.node.column
+                )
             if right.is_constant:
                 for value in right.constant:
                     self._known_value(left, value, right.node.column)
             return Typed(node, "bool", children=(left, right))
         if node.op in _ORDERED:
             if left.type != right.type or left.type not in ("int", "datetime"):
-                raise ConditionError("type_mismatch", f"'{node.op}' compares numbers or instants, found {left.type} and {right.type}", node.column)
+                raise ConditionError(
+                    "type_mismatch",
+                    f"'{node.op}' compares numbers or instants, found {left.type} and {right.type}",
+                    node.column,
+                )
             return Typed(node, "bool", children=(left, right))
         if "null" not in (left.type, right.type) and left.type != right.type:
-            raise ConditionError("type_mismatch", f"'{node.op}' compares a {left.type} with a {right.type}", node.column)
+            raise ConditionError(
+                "type_mismatch", f"'{node.op}' compares a {left.type} with a {right.type}", node.column
+            )
         if right.is_constant:
             self._known_value(left, right.constant, right.node.column)
         if left.is_constant:
@@ -231,7 +268,9 @@ def _build_compare(typed: Typed, left: Test, right: Test) -> Test:
         return lambda values: left(values) == right(values)
     if op == "!=":
         return lambda values: left(values) != right(values)
-    compare = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[op]
+    compare = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[
+        op
+    ]
 
     def ordered(values: tuple[Any, ...]) -> bool:
         # A missing value (null) makes an ordered comparison false, never an error at evaluation.

@@ -16,17 +16,21 @@ class _Facts(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Base for request parts: immutable, unknown keys are mistakes."""
 
 
-class Settings(_Facts):
+class Settings(_Facts, frozen=True):
     """The controller's settings that decisions depend on (S1, S3, F5)."""
 
     compliance_enabled: bool = False
     modules: frozenset[str] = frozenset()
-    withheld: Annotated[frozenset[str] | None, Meta(
-        description="channel.classification pairs the controller withholds, e.g. export.sensitive; "
-                    "null means the rule files' default_restrictions")] = None
+    withheld: Annotated[
+        frozenset[str] | None,
+        Meta(
+            description="channel.classification pairs the controller withholds, e.g. export.sensitive; "
+            "null means the rule files' default_restrictions"
+        ),
+    ] = None
 
 
-class FieldFacts(_Facts):
+class FieldFacts(_Facts, frozen=True):
     """One field of a module: its type and how it is marked (F1, F4, F6)."""
 
     name: Annotated[str, Meta(min_length=1)]
@@ -38,7 +42,7 @@ class FieldFacts(_Facts):
     required: bool = False
 
 
-class ModuleFacts(_Facts):
+class ModuleFacts(_Facts, frozen=True):
     """The module a record or field belongs to, with its field layout."""
 
     name: Annotated[str, Meta(min_length=1)]
@@ -46,14 +50,14 @@ class ModuleFacts(_Facts):
     fields: tuple[FieldFacts, ...] = ()
 
 
-class ConsentFacts(_Facts):
+class ConsentFacts(_Facts, frozen=True):
     """The stored consent status and, while waiting, when the waiting period ends (C2, C3)."""
 
     status: str = "not_requested"
     deadline: AwareDatetime | None = None
 
 
-class RecordFacts(_Facts):
+class RecordFacts(_Facts, frozen=True):
     """What is known about one record (P1, P2, DS4, W3)."""
 
     id: str | None = None
@@ -65,7 +69,7 @@ class RecordFacts(_Facts):
     consent: ConsentFacts = ConsentFacts()
 
 
-class CrmFieldFacts(_Facts):
+class CrmFieldFacts(_Facts, frozen=True):
     """The CRM field a part of a form writes, or needs, as the module's layout describes it."""
 
     name: str | None = None
@@ -76,7 +80,7 @@ class CrmFieldFacts(_Facts):
     read_only: bool = False
 
 
-class ConsentBoxFacts(_Facts):
+class ConsentBoxFacts(_Facts, frozen=True):
     """A consent box of a form: how it is set up and what it says (P3)."""
 
     present: bool = False
@@ -90,7 +94,7 @@ class ConsentBoxFacts(_Facts):
 FormItemKind = Literal["form", "property", "condition", "required_field"]
 
 
-class FormItemFacts(_Facts):
+class FormItemFacts(_Facts, frozen=True):
     """One part of a web form the form check judges; `name` is its JSON pointer in the form's schema (W2)."""
 
     name: str
@@ -102,14 +106,14 @@ class FormItemFacts(_Facts):
     filled_by: Literal["subject", "defaults", "nothing"] = "subject"
 
 
-class FormFacts(_Facts):
+class FormFacts(_Facts, frozen=True):
     """A web form as the form check sees it: its parts, the form itself first (W1, W2)."""
 
     double_opt_in: bool = False
     items: tuple[FormItemFacts, ...] = ()
 
 
-class DecisionRequest(_Facts):
+class DecisionRequest(_Facts, frozen=True):
     """A question with every fact it needs; `at` is the instant the answer is for."""
 
     question: Question

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 import msgspec
 

@@ -42,20 +42,37 @@ def evaluate(ruleset: Ruleset, request: DecisionRequest) -> Decision:
     """
     plan = ruleset.plans[request.question]
     if request.at.tzinfo is None:  # decoding refuses these; a request built in Python may not
-        raise RequestError("request.naive_instant", "expected an instant with its UTC offset, found a naive datetime - at $.at")
+        raise RequestError(
+            "request.naive_instant", "expected an instant with its UTC offset, found a naive datetime - at $.at"
+        )
     record = request.record
     record_id = record.id if record is not None else None
     if plan.per_field:
         effect, decided_by, reasons, warnings, results = _answer_fields(plan, request)
-        return Decision(request.question, effect, decided_by, reasons, ruleset.ref, request.at, warnings, results, record_id)
+        return Decision(
+            request.question, effect, decided_by, reasons, ruleset.ref, request.at, warnings, results, record_id
+        )
     outcome = _answer_one(plan, request)
-    return Decision(request.question, outcome.effect, outcome.decided_by, outcome.reasons, ruleset.ref, request.at,
-                    outcome.warnings, None, record_id)
+    return Decision(
+        request.question,
+        outcome.effect,
+        outcome.decided_by,
+        outcome.reasons,
+        ruleset.ref,
+        request.at,
+        outcome.warnings,
+        None,
+        record_id,
+    )
 
 
 def _answer_one(plan: QuestionPlan, request: DecisionRequest) -> Outcome:
     try:
-        key = (request.lang, plan.request_key(request), plan.field_key(request, request.field) if plan.field_readers else ())
+        key = (
+            request.lang,
+            plan.request_key(request),
+            plan.field_key(request, request.field) if plan.field_readers else (),
+        )
     except AttributeError:
         _raise_missing(request)
         raise
@@ -70,11 +87,15 @@ def _items(request: DecisionRequest) -> tuple[Any, ...]:
         if request.form is None:
             _raise_missing(request)
         if not request.form.items:  # type: ignore[union-attr]
-            raise RequestError("request.missing", "question 'form_check' needs at least one form item, found none - at $.form.items")
+            raise RequestError(
+                "request.missing", "question 'form_check' needs at least one form item, found none - at $.form.items"
+            )
         return request.form.items  # type: ignore[union-attr]
     fields = request.fields or request.module.fields
     if not fields:
-        raise RequestError("request.missing", f"question '{request.question}' needs at least one field, found none - at $.fields")
+        raise RequestError(
+            "request.missing", f"question '{request.question}' needs at least one field, found none - at $.fields"
+        )
     return fields
 
 
@@ -91,14 +112,18 @@ def _answer_fields(plan: QuestionPlan, request: DecisionRequest) -> tuple[Any, .
         raise
     combined = plan.combined.get((request.lang, key, keys))
     if combined is None:
-        combined = _remember(plan.combined, (request.lang, key, keys), _combine(_field_results(plan, request, key, fields, keys)))
+        combined = _remember(
+            plan.combined, (request.lang, key, keys), _combine(_field_results(plan, request, key, fields, keys))
+        )
     return combined  # type: ignore[no-any-return]
 
 
 def _raise_missing(request: DecisionRequest) -> None:
     for part, what in _NEEDS[request.question]:
         if getattr(request, part) is None:
-            raise RequestError("request.missing", f"question '{request.question}' needs '{part}' ({what}), found nothing - at $.{part}")
+            raise RequestError(
+                "request.missing", f"question '{request.question}' needs '{part}' ({what}), found nothing - at $.{part}"
+            )
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
@@ -108,10 +133,15 @@ def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
     return value
 
 
-def _field_results(plan: QuestionPlan, request: DecisionRequest, key: tuple[Any, ...],
-                   fields: tuple[FieldFacts, ...], keys: tuple[tuple[Any, ...], ...]) -> tuple[FieldDecision, ...]:
+def _field_results(
+    plan: QuestionPlan,
+    request: DecisionRequest,
+    key: tuple[Any, ...],
+    fields: tuple[FieldFacts, ...],
+    keys: tuple[tuple[Any, ...], ...],
+) -> tuple[FieldDecision, ...]:
     results = []
-    for field, field_key in zip(fields, keys):
+    for field, field_key in zip(fields, keys, strict=True):
         result = plan.memo.get((request.lang, key, field_key))
         if result is None:
             outcome = _decide_for(plan, request, field, request.lang)
@@ -165,6 +195,5 @@ def decide(plan: QuestionPlan, lang: str, values: tuple[Any, ...]) -> Outcome:
     if not denies and not allows:
         default = plan.defaults[lang]
         return Outcome(default.effect, default.decided_by, default.reasons, warnings)
-    effect = "deny" if denies else "allow"
     reasons = tuple(reason(r) for r in denies + allows)
-    return Outcome(effect, reasons[0].rule, reasons, warnings)
+    return Outcome("deny" if denies else "allow", reasons[0].rule, reasons, warnings)

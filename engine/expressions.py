@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Union
 
 Node = Union["Literal", "Name", "ListOf", "Call", "Compare", "BoolOp", "Not"]
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
@@ -215,5 +216,7 @@ MAX_LENGTH = 4000
 def parse_condition(text: str) -> Node:
     """Parse a condition such as `record.basis == "consent" and not record.restricted`."""
     if len(text) > MAX_LENGTH:
-        raise ExpressionSyntaxError(f"a condition is at most {MAX_LENGTH} characters, this one has {len(text)}", MAX_LENGTH)
+        raise ExpressionSyntaxError(
+            f"a condition is at most {MAX_LENGTH} characters, this one has {len(text)}", MAX_LENGTH
+        )
     return _Parser(text).parse()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .decision import DecisionRequest, FormItemFacts
 from .model import Parameters
@@ -20,9 +20,16 @@ def bind_personal_count(params: Parameters) -> Callable[[DecisionRequest], int]:
     def read(req: DecisionRequest) -> int:
         # Every stored answer a subject gives about themself is personal data (S2), so each
         # field that can be marked counts, whether or not it is marked yet.
-        return len({item.crm_field.name for item in req.form.items  # type: ignore[union-attr]
-                    if item.kind == "property" and item.crm_field.name is not None
-                    and item.crm_field.exists and item.crm_field.type not in excluded})
+        return len(
+            {
+                item.crm_field.name
+                for item in req.form.items  # type: ignore[union-attr]
+                if item.kind == "property"
+                and item.crm_field.name is not None
+                and item.crm_field.exists
+                and item.crm_field.type not in excluded
+            }
+        )
 
     return read
 

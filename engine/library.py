@@ -41,7 +41,10 @@ class RulesetLibrary:
         for ruleset in self.versions:
             if ruleset.version == version:
                 return ruleset
-        raise NotFoundError("ruleset.unknown_version", expected_one_of(f"version of ruleset '{self.name}'", version, [r.version for r in self.versions]))
+        raise NotFoundError(
+            "ruleset.unknown_version",
+            expected_one_of(f"version of ruleset '{self.name}'", version, [r.version for r in self.versions]),
+        )
 
     def active(self, at: dt.datetime, pin: str | None = None) -> Ruleset:
         """Return the pinned version, or the newest one in effect on `at`'s UTC date."""
@@ -50,11 +53,16 @@ class RulesetLibrary:
         try:
             day = at.astimezone(dt.timezone.utc).date()
         except OverflowError:
-            raise RequestError("request.out_of_range", f"the instant {at.isoformat()} is outside the calendar once in UTC - at $.at") from None
+            raise RequestError(
+                "request.out_of_range", f"the instant {at.isoformat()} is outside the calendar once in UTC - at $.at"
+            ) from None
         in_effect = [r for r in self.versions if r.effective <= day]
         if not in_effect:
             first = self.versions[0]
-            raise NotFoundError("ruleset.none_in_effect", f"no version of ruleset '{self.name}' is in effect on {day}: the first, {first.version}, takes effect on {first.effective}")
+            raise NotFoundError(
+                "ruleset.none_in_effect",
+                f"no version of ruleset '{self.name}' is in effect on {day}: the first, {first.version}, takes effect on {first.effective}",
+            )
         return in_effect[-1]
 
 
@@ -66,7 +74,15 @@ def load_library(path: Path | str, run_tests: bool = False) -> RulesetLibrary:
     """
     dirs = find_versions(path)
     if not dirs:
-        raise RuleFileError([Problem("not_found", "expected ruleset version directories with a manifest.yaml, found none", display_path(Path(path)))])
+        raise RuleFileError(
+            [
+                Problem(
+                    "not_found",
+                    "expected ruleset version directories with a manifest.yaml, found none",
+                    display_path(Path(path)),
+                )
+            ]
+        )
     problems: list[Problem] = []
     compiled: list[Ruleset] = []
     for directory in dirs:
@@ -79,14 +95,29 @@ def load_library(path: Path | str, run_tests: bool = False) -> RulesetLibrary:
         compiled.append(ruleset)
         if run_tests:
             report = run_rule_tests(files, ruleset)
-            problems.extend(Problem("test_failed", f"rule test {r.name!r}: {'; '.join(r.failures)}", r.file, r.line) for r in report.failed)
+            problems.extend(
+                Problem("test_failed", f"rule test {r.name!r}: {'; '.join(r.failures)}", r.file, r.line)
+                for r in report.failed
+            )
     names = sorted({r.name for r in compiled})
     if len(names) > 1:
-        problems.append(Problem("mixed_rulesets", f"expected one ruleset, found {', '.join(names)}: point at one ruleset's directory", display_path(Path(path))))
+        problems.append(
+            Problem(
+                "mixed_rulesets",
+                f"expected one ruleset, found {', '.join(names)}: point at one ruleset's directory",
+                display_path(Path(path)),
+            )
+        )
     seen: dict[str, Ruleset] = {}
     for ruleset in compiled:
         if ruleset.version in seen:
-            problems.append(Problem("duplicate_version", f"version {ruleset.version} is declared by both {seen[ruleset.version].source} and {ruleset.source}", ruleset.source))
+            problems.append(
+                Problem(
+                    "duplicate_version",
+                    f"version {ruleset.version} is declared by both {seen[ruleset.version].source} and {ruleset.source}",
+                    ruleset.source,
+                )
+            )
         seen[ruleset.version] = ruleset
     if problems:
         raise RuleFileError(problems, display_path(Path(path)))

@@ -9,8 +9,9 @@ statechart (statechart.py) must agree with.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -27,7 +28,7 @@ ANY_STATE = "*"
 CHANNELS = frozenset({"email", "portal", "phone", "form", "ui", "api", "import", "system"})
 
 
-class TransitionSpec(_Spec):
+class TransitionSpec(_Spec, frozen=True):
     """One transition: from these states, on this event, when the guard holds, to that state."""
 
     id: RuleId
@@ -40,7 +41,7 @@ class TransitionSpec(_Spec):
     behaviours: list[str] = []
 
 
-class LifecycleSpec(_Spec):
+class LifecycleSpec(_Spec, frozen=True):
     """A lifecycle file."""
 
     lifecycle: LifecycleName
@@ -50,24 +51,40 @@ class LifecycleSpec(_Spec):
     transitions: list[TransitionSpec]
 
 
+def _unread(params: Any) -> Callable[..., Any]:
+    # Guard facts come with the event, not from a request: nothing reads them.
+    raise NotImplementedError("guard facts are given with each event")
+
+
 def _guard_fact(name: str, type_: str, doc: str, domain: Callable[[Any], frozenset[str]] | None = None) -> FactSpec:
-    return FactSpec(name, type_, "request", frozenset(), "$." + name, doc, lambda params: None, domain, nullable=type_ == "str")
+    return FactSpec(name, type_, "request", frozenset(), "$." + name, doc, _unread, domain, nullable=type_ == "str")
 
 
-GUARD_FACTS: dict[str, FactSpec] = {f.name: f for f in [
-    _guard_fact("event.channel", "str", "how the event reached us (C1)", lambda p: CHANNELS),
-    _guard_fact("event.taken_by", "str", "the user who recorded an answer taken by phone (C1)"),
-    _guard_fact("record.has_lia", "bool", "a legitimate-interest assessment is on record (P2)"),
-    _guard_fact("record.lia_after_consent_ended", "bool", "the assessment was made after consent was refused or withdrawn (P6)"),
-    _guard_fact("consent.status", "str", "the record's consent status (C2)", lambda p: frozenset(p.consent.statuses)),
-]}
+GUARD_FACTS: dict[str, FactSpec] = {
+    f.name: f
+    for f in [
+        _guard_fact("event.channel", "str", "how the event reached us (C1)", lambda p: CHANNELS),
+        _guard_fact("event.taken_by", "str", "the user who recorded an answer taken by phone (C1)"),
+        _guard_fact("record.has_lia", "bool", "a legitimate-interest assessment is on record (P2)"),
+        _guard_fact(
+            "record.lia_after_consent_ended",
+            "bool",
+            "the assessment was made after consent was refused or withdrawn (P6)",
+        ),
+        _guard_fact(
+            "consent.status", "str", "the record's consent status (C2)", lambda p: frozenset(p.consent.statuses)
+        ),
+    ]
+}
 
 
 def normalise_facts(facts: dict[str, Any]) -> dict[str, Any]:
     """Give every guard fact a value: durable-rules matches nothing against a missing field, so
     for it and for plain Python alike an unknown true/false is false and unknown text is ""."""
-    return {name: (bool(facts.get(name)) if spec.type == "bool" else (facts.get(name) or ""))
-            for name, spec in GUARD_FACTS.items()}
+    return {
+        name: (bool(facts.get(name)) if spec.type == "bool" else (facts.get(name) or ""))
+        for name, spec in GUARD_FACTS.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -128,15 +145,26 @@ class Lifecycle:
                 return Outcome(True, state, transition.id, getattr(transition.spec.reason, lang), transition.spec.to)
         if candidates:
             rule = candidates[0]
-            return Outcome(False, state, rule.id, f"{self.name}: rule {rule.id} does not allow '{event}' here: its condition "
-                                                  f"'{rule.spec.when}' does not hold")
+            return Outcome(
+                False,
+                state,
+                rule.id,
+                f"{self.name}: rule {rule.id} does not allow '{event}' here: its condition "
+                f"'{rule.spec.when}' does not hold",
+            )
         leaving = sorted({s for t in self.transitions if t.spec.event == event for s in t.sources})
         rules = ", ".join(sorted({t.id for t in self.transitions if t.spec.event == event}))
-        return Outcome(False, state, rules or f"{self.name}.no_transition",
-                       f"{self.name}: no transition from '{state}' on '{event}'; rule(s) {rules} allow it only from: {', '.join(leaving)}")
+        return Outcome(
+            False,
+            state,
+            rules or f"{self.name}.no_transition",
+            f"{self.name}: no transition from '{state}' on '{event}'; rule(s) {rules} allow it only from: {', '.join(leaving)}",
+        )
 
 
-def check_lifecycle(source: Source, params: Any, domains: dict[str, frozenset[str]], problems: list[Problem]) -> Lifecycle | None:
+def check_lifecycle(
+    source: Source, params: Any, domains: dict[str, frozenset[str]], problems: list[Problem]
+) -> Lifecycle | None:
     """Check one lifecycle file; add every problem found to `problems`."""
     spec, found = convert(source, LifecycleSpec)
     problems.extend(found)
@@ -145,32 +173,60 @@ def check_lifecycle(source: Source, params: Any, domains: dict[str, frozenset[st
     here = lambda path: (source.file, source.line_of(path))  # noqa: E731
     states, events = set(spec.states), set(spec.events)
     if spec.initial not in states:
-        problems.append(Problem("unknown_state", f"initial state {spec.initial!r} is not among the states{did_you_mean(spec.initial, states)}", *here("$.initial")))
+        problems.append(
+            Problem(
+                "unknown_state",
+                f"initial state {spec.initial!r} is not among the states{did_you_mean(spec.initial, states)}",
+                *here("$.initial"),
+            )
+        )
     checker = Checker(GUARD_FACTS, {}, {**domains, "event.channel": CHANNELS})
     transitions: list[Transition] = []
     for index, t in enumerate(spec.transitions):
         at = f"$.transitions[{index}]"
         for state in [*t.from_, t.to]:
             if state != ANY_STATE and state not in states:
-                problems.append(Problem("unknown_state", f"transition {t.id}: unknown state {state!r}{did_you_mean(state, states)}", *here(at)))
+                problems.append(
+                    Problem(
+                        "unknown_state",
+                        f"transition {t.id}: unknown state {state!r}{did_you_mean(state, states)}",
+                        *here(at),
+                    )
+                )
         if t.event not in events:
-            problems.append(Problem("unknown_event", f"transition {t.id}: unknown event {t.event!r}{did_you_mean(t.event, events)}", *here(f"{at}.event")))
+            problems.append(
+                Problem(
+                    "unknown_event",
+                    f"transition {t.id}: unknown event {t.event!r}{did_you_mean(t.event, events)}",
+                    *here(f"{at}.event"),
+                )
+            )
         guard = None
         if t.when:
             try:
                 guard = checker.check(parse_condition(t.when))
             except ExpressionSyntaxError as exc:
-                problems.append(Problem("syntax", f"transition {t.id}: {exc} (column {exc.column})", *here(f"{at}.when")))
+                problems.append(
+                    Problem("syntax", f"transition {t.id}: {exc} (column {exc.column})", *here(f"{at}.when"))
+                )
                 continue
             except ConditionError as exc:
-                problems.append(Problem(exc.code, f"transition {t.id}: {exc} (column {exc.column})", *here(f"{at}.when")))
+                problems.append(
+                    Problem(exc.code, f"transition {t.id}: {exc} (column {exc.column})", *here(f"{at}.when"))
+                )
                 continue
         sources = frozenset(states if ANY_STATE in t.from_ else t.from_)
         transitions.append(Transition(t, sources, guard, lambda values: True, *here(at)))
-    facts = tuple(sorted(set().union(*(referenced_facts(t.guard) for t in transitions if t.guard)) if transitions else set()))
+    facts = tuple(
+        sorted(set().union(*(referenced_facts(t.guard) for t in transitions if t.guard)) if transitions else set())
+    )
     slots = {name: i for i, name in enumerate(facts)}
-    built = tuple(Transition(t.spec, t.sources, t.guard, build(t.guard, slots) if t.guard else (lambda values: True), t.file, t.line)
-                  for t in transitions)
+    built = tuple(
+        Transition(
+            t.spec, t.sources, t.guard, build(t.guard, slots) if t.guard else (lambda values: True), t.file, t.line
+        )
+        for t in transitions
+    )
     lifecycle = Lifecycle(spec.lifecycle, spec.initial, tuple(spec.states), tuple(spec.events), built, facts)
     _check_determinism(lifecycle, domains, problems)
     return lifecycle
@@ -184,8 +240,10 @@ def guard_cases(lifecycle: Lifecycle, domains: dict[str, frozenset[str]]) -> lis
         if spec.type == "bool":
             options.append([True, False])
         else:
-            options.append(sorted({*domains.get(name, {"someone"}), *(["someone"] if name == "event.taken_by" else [])}) + [None])
-    return [dict(zip(lifecycle.facts, combo)) for combo in itertools.product(*options)]
+            options.append(
+                sorted({*domains.get(name, {"someone"}), *(["someone"] if name == "event.taken_by" else [])}) + [None]
+            )
+    return [dict(zip(lifecycle.facts, combo, strict=True)) for combo in itertools.product(*options)]
 
 
 def _check_determinism(lifecycle: Lifecycle, domains: dict[str, frozenset[str]], problems: list[Problem]) -> None:
@@ -199,7 +257,13 @@ def _check_determinism(lifecycle: Lifecycle, domains: dict[str, frozenset[str]],
             firing = [t for t in candidates if t.test(lifecycle.values(case))]
             if len(firing) > 1:
                 first = firing[0]
-                problems.append(Problem("ambiguous_transition", f"transitions {', '.join(t.id for t in firing)} can all fire from "
-                                        f"'{state}' on '{event}' (for example when {case}); make their conditions exclusive",
-                                        first.file, first.line))
+                problems.append(
+                    Problem(
+                        "ambiguous_transition",
+                        f"transitions {', '.join(t.id for t in firing)} can all fire from "
+                        f"'{state}' on '{event}' (for example when {case}); make their conditions exclusive",
+                        first.file,
+                        first.line,
+                    )
+                )
                 return

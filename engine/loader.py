@@ -71,7 +71,9 @@ def load_rules(root: Path | str) -> RuleFiles:
     root = Path(root)
     problems: list[Problem] = []
     if not root.is_dir():
-        raise RuleFileError([Problem("not_found", "expected a ruleset version directory, found nothing there", display_path(root))])
+        raise RuleFileError(
+            [Problem("not_found", "expected a ruleset version directory, found nothing there", display_path(root))]
+        )
     manifest = _load_one(root / MANIFEST, Manifest, problems)
     parameters = _load_one(root / PARAMETERS, Parameters, problems)
     rules: list[Located[Rule]] = []
@@ -88,16 +90,26 @@ def load_rules(root: Path | str) -> RuleFiles:
         if source is not None:
             lifecycles.append(source)
     if not rules and not problems:
-        problems.append(Problem("no_rules", "expected at least one rules file (*.yaml with a 'rules' list), found none", display_path(root)))
+        problems.append(
+            Problem(
+                "no_rules",
+                "expected at least one rules file (*.yaml with a 'rules' list), found none",
+                display_path(root),
+            )
+        )
     if manifest is None or parameters is None:
         raise RuleFileError(problems, display_path(root))
-    return RuleFiles(root, manifest, parameters, tuple(rules), tuple(tests), tuple(lifecycles), digest_of(root), tuple(problems))
+    return RuleFiles(
+        root, manifest, parameters, tuple(rules), tuple(tests), tuple(lifecycles), digest_of(root), tuple(problems)
+    )
 
 
 def _load_one(path: Path, kind: type[T], problems: list[Problem]) -> Located[T] | None:
     name = display_path(path)
     if not path.is_file():
-        problems.append(Problem("missing_file", f"expected {path.name} ({kind.__name__.lower()}), found no such file", name))
+        problems.append(
+            Problem("missing_file", f"expected {path.name} ({kind.__name__.lower()}), found no such file", name)
+        )
         return None
     source, found = read_source(path, name)
     problems.extend(found)
@@ -108,7 +120,9 @@ def _load_one(path: Path, kind: type[T], problems: list[Problem]) -> Located[T] 
     return Located(value, name, source.line_of("$"), source, "$") if value is not None else None
 
 
-def _load_list(path: Path, key: str, kind: type[T], problems: list[Problem], extra: tuple[str, ...] = ()) -> list[Located[T]]:
+def _load_list(
+    path: Path, key: str, kind: type[T], problems: list[Problem], extra: tuple[str, ...] = ()
+) -> list[Located[T]]:
     name = display_path(path)
     source, found = read_source(path, name)
     problems.extend(found)
@@ -116,14 +130,35 @@ def _load_list(path: Path, key: str, kind: type[T], problems: list[Problem], ext
         return []
     top = source.value
     if not isinstance(top, dict) or not isinstance(top.get(key), list):
-        problems.append(Problem("invalid_value", f"expected a mapping with a '{key}' list, found {_kind_of(top)}", name, source.line_of("$")))
+        problems.append(
+            Problem(
+                "invalid_value",
+                f"expected a mapping with a '{key}' list, found {_kind_of(top)}",
+                name,
+                source.line_of("$"),
+            )
+        )
         return []
     for unknown in sorted(set(top) - {key, *extra}, key=str):
-        problems.append(Problem("unknown_key", f"unknown key {unknown!r}: expected {', '.join(repr(k) for k in (key, *extra))}", name, source.line_of(f"$.{unknown}")))
+        problems.append(
+            Problem(
+                "unknown_key",
+                f"unknown key {unknown!r}: expected {', '.join(repr(k) for k in (key, *extra))}",
+                name,
+                source.line_of(f"$.{unknown}"),
+            )
+        )
     located: list[Located[T]] = []
     defaults = top.get("defaults", {})
     if "defaults" in extra and not isinstance(defaults, dict):
-        problems.append(Problem("invalid_value", f"expected 'defaults' to be a mapping, found {_kind_of(defaults)}", name, source.line_of("$.defaults")))
+        problems.append(
+            Problem(
+                "invalid_value",
+                f"expected 'defaults' to be a mapping, found {_kind_of(defaults)}",
+                name,
+                source.line_of("$.defaults"),
+            )
+        )
         defaults = {}
     for index, value in enumerate(top[key]):
         at = f"$.{key}[{index}]"
@@ -139,11 +174,15 @@ def _load_list(path: Path, key: str, kind: type[T], problems: list[Problem], ext
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in over.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        merged[key] = (
+            _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
     return merged
 
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, Struct):
         return type(value).__name__
-    return {dict: "a mapping", list: "a list", str: "text", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {dict: "a mapping", list: "a list", str: "text", type(None): "nothing"}.get(
+        type(value), type(value).__name__
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-import msgspec
 from msgspec import Meta, Struct
 
 Question = Literal["field_release", "processing", "field_marking", "record_add", "form_check", "erasure"]
@@ -29,14 +28,14 @@ class _Spec(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """Base for file Structs: unknown keys are mistakes, values never change once loaded."""
 
 
-class Text(_Spec):
+class Text(_Spec, frozen=True):
     """A sentence in every language the product speaks."""
 
     en: Annotated[str, Meta(min_length=1)]
     nl: Annotated[str, Meta(min_length=1)]
 
 
-class Manifest(_Spec):
+class Manifest(_Spec, frozen=True):
     """manifest.yaml: names a ruleset version and says when it takes effect and what changed."""
 
     ruleset: Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_-]*$")]
@@ -46,7 +45,7 @@ class Manifest(_Spec):
     changes: list[str] = []
 
 
-class ModuleScope(_Spec):
+class ModuleScope(_Spec, frozen=True):
     """Which CRM modules the administrator may put in scope (S3)."""
 
     selectable: list[Name]
@@ -54,7 +53,7 @@ class ModuleScope(_Spec):
     custom_modules_selectable: bool = True
 
 
-class PersonalFields(_Spec):
+class PersonalFields(_Spec, frozen=True):
     """Limits on marking fields personal (F1-F4)."""
 
     limit: Annotated[int, Meta(ge=1)]
@@ -64,14 +63,14 @@ class PersonalFields(_Spec):
     subform_fields_count: bool = True
 
 
-class Channels(_Spec):
+class Channels(_Spec, frozen=True):
     """Channels over which marked data can leave, and the default restrictions (F5)."""
 
     names: list[Name]
     default_restrictions: dict[str, dict[str, bool]]
 
 
-class Basis(_Spec):
+class Basis(_Spec, frozen=True):
     """One processing basis (P1) and how often it is reviewed (P5)."""
 
     id: Name
@@ -80,7 +79,7 @@ class Basis(_Spec):
     label: Text
 
 
-class WaitingPeriod(_Spec):
+class WaitingPeriod(_Spec, frozen=True):
     """Consent waiting period in days (C3): default and the range a controller may set."""
 
     default_days: Annotated[int, Meta(ge=1)]
@@ -88,7 +87,7 @@ class WaitingPeriod(_Spec):
     max_days: Annotated[int, Meta(ge=1)]
 
 
-class ConsentParameters(_Spec):
+class ConsentParameters(_Spec, frozen=True):
     """Consent statuses (C2) and what happens while a record waits (C3, C4)."""
 
     statuses: list[Name]
@@ -96,7 +95,7 @@ class ConsentParameters(_Spec):
     process_while_waiting: bool = False
 
 
-class Deadlines(_Spec):
+class Deadlines(_Spec, frozen=True):
     """Rights request deadlines (DS7)."""
 
     response_months: Annotated[int, Meta(ge=1)]
@@ -104,7 +103,7 @@ class Deadlines(_Spec):
     tell_extension_within_months: Annotated[int, Meta(ge=1)]
 
 
-class DoubleOptIn(_Spec):
+class DoubleOptIn(_Spec, frozen=True):
     """Double opt-in defaults (W3)."""
 
     recommended: bool = True
@@ -112,36 +111,42 @@ class DoubleOptIn(_Spec):
     resend_interval_minutes: Annotated[int, Meta(ge=1)] = 10
 
 
-class Blocklist(_Spec):
+class Blocklist(_Spec, frozen=True):
     """What happens when a new record matches a blocklisted subject (B1)."""
 
     refuse_matches: bool = False
 
 
-class BundlingMarkers(_Spec):
+class BundlingMarkers(_Spec, frozen=True):
     """Words that show a consent text also covers other purposes or terms, per language (P3)."""
 
     en: list[Name] = []
     nl: list[Name] = []
 
 
-class FormParameters(_Spec):
+class FormParameters(_Spec, frozen=True):
     """What the form check looks for in a web form (W2, P3)."""
 
-    special_category_hints: Annotated[list[Name], Meta(
-        description="Parts of field api names (lower case) that suggest special categories (Art. 9) or national identifiers (Art. 87)")] = []
-    bundling_markers: Annotated[BundlingMarkers, Meta(
-        description="Words at the start of a word in a consent text that show it bundles other purposes or terms")] = BundlingMarkers()
+    special_category_hints: Annotated[
+        list[Name],
+        Meta(
+            description="Parts of field api names (lower case) that suggest special categories (Art. 9) or national identifiers (Art. 87)"
+        ),
+    ] = []
+    bundling_markers: Annotated[
+        BundlingMarkers,
+        Meta(description="Words at the start of a word in a consent text that show it bundles other purposes or terms"),
+    ] = BundlingMarkers()
 
 
-class Default(_Spec):
+class Default(_Spec, frozen=True):
     """What a question answers when no allow or deny rule matches."""
 
     effect: Literal["allow", "deny"]
     reason: Text
 
 
-class Parameters(_Spec):
+class Parameters(_Spec, frozen=True):
     """parameters.yaml: the numbers and lists of the GDPR that rules and the service use."""
 
     modules: ModuleScope
@@ -154,13 +159,16 @@ class Parameters(_Spec):
     double_opt_in: DoubleOptIn = DoubleOptIn()
     blocklist: Blocklist = Blocklist()
     forms: FormParameters = FormParameters()
-    retention: Annotated[dict[str, list[str]], Meta(
-        description="Erasure (DS3): field api names kept on a ground, by ground name; rules name the ground")] = {}
-    transfer_mechanisms: Annotated[list[str], Meta(
-        description="Mechanisms a controller may record for data held outside the EEA (X2)")] = []
+    retention: Annotated[
+        dict[str, list[str]],
+        Meta(description="Erasure (DS3): field api names kept on a ground, by ground name; rules name the ground"),
+    ] = {}
+    transfer_mechanisms: Annotated[
+        list[str], Meta(description="Mechanisms a controller may record for data held outside the EEA (X2)")
+    ] = []
 
 
-class Rule(_Spec):
+class Rule(_Spec, frozen=True):
     """One rule: when its condition holds, it allows, denies, warns or exempts."""
 
     id: RuleId
@@ -172,20 +180,20 @@ class Rule(_Spec):
     behaviours: list[str] = []
 
 
-class RulesFile(_Spec):
+class RulesFile(_Spec, frozen=True):
     """A file of rules."""
 
     rules: list[Rule]
 
 
-class FieldExpectation(_Spec):
+class FieldExpectation(_Spec, frozen=True):
     """What a test expects for one field of a field release."""
 
     effect: Literal["allow", "deny"]
     decided_by: str | None = None
 
 
-class Expectation(_Spec):
+class Expectation(_Spec, frozen=True):
     """What a rule test expects the decision to be."""
 
     effect: Literal["allow", "deny"]
@@ -195,7 +203,7 @@ class Expectation(_Spec):
     fields: dict[str, FieldExpectation | Literal["allow", "deny"]] | None = None
 
 
-class Case(_Spec):
+class Case(_Spec, frozen=True):
     """One rule test: given facts, expect a decision."""
 
     name: Name
@@ -205,7 +213,7 @@ class Case(_Spec):
     given: dict[str, Any] = {}
 
 
-class TestsFile(_Spec):
+class TestsFile(_Spec, frozen=True):
     """A file of rule tests; `defaults` is merged under every case's `given`."""
 
     cases: list[Case]

@@ -40,7 +40,9 @@ def read_source(path: Path, name: str) -> tuple[Source | None, list[Problem]]:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return None, [Problem("encoding", f"not UTF-8: byte 0x{path.read_bytes()[exc.start]:02x} cannot be decoded", name, line)]
+        return None, [
+            Problem("encoding", f"not UTF-8: byte 0x{path.read_bytes()[exc.start]:02x} cannot be decoded", name, line)
+        ]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -56,32 +58,52 @@ def read_source(path: Path, name: str) -> tuple[Source | None, list[Problem]]:
     budget = [MAX_NODES]
     try:
         value = _build(node, "$", lines, name, problems, budget) if node is not None else None
-    except _TooLarge:
-        return None, [Problem("too_large", f"the file expands to more than {MAX_NODES} values (aliases?); a rule file is far smaller", name, 1)]
+    except _TooLargeError:
+        return None, [
+            Problem(
+                "too_large",
+                f"the file expands to more than {MAX_NODES} values (aliases?); a rule file is far smaller",
+                name,
+                1,
+            )
+        ]
     except RecursionError:
         return None, [Problem("too_deep", "the file nests too deeply", name, 1)]
     return Source(name, value, lines), problems
 
 
-class _TooLarge(Exception):
+class _TooLargeError(Exception):
     pass
 
 
-def _build(node: yaml.Node, path: str, lines: dict[str, int], name: str, problems: list[Problem], budget: list[int]) -> Any:
+def _build(
+    node: yaml.Node, path: str, lines: dict[str, int], name: str, problems: list[Problem], budget: list[int]
+) -> Any:
     # Aliases make a small file expand exponentially: count what is built, and stop early.
     budget[0] -= 1
     if budget[0] < 0:
-        raise _TooLarge
+        raise _TooLargeError
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _scalar(key_node, name, problems)
             if not isinstance(key, (str, int, float, bool)) or key is None:
-                problems.append(Problem("invalid_key", f"a key must be plain text, found {key!r}", name, key_node.start_mark.line + 1))
+                problems.append(
+                    Problem(
+                        "invalid_key", f"a key must be plain text, found {key!r}", name, key_node.start_mark.line + 1
+                    )
+                )
                 continue
             if key in result:
-                problems.append(Problem("duplicate_key", f"key {key!r} appears twice in the same mapping", name, key_node.start_mark.line + 1))
+                problems.append(
+                    Problem(
+                        "duplicate_key",
+                        f"key {key!r} appears twice in the same mapping",
+                        name,
+                        key_node.start_mark.line + 1,
+                    )
+                )
             child = f"{path}.{key}"
             result[key] = _build(value_node, child, lines, name, problems, budget)
             lines[child] = key_node.start_mark.line + 1
@@ -98,7 +120,9 @@ def _scalar(node: yaml.Node, name: str, problems: list[Problem]) -> Any:
         return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
     except (ValueError, OverflowError, yaml.YAMLError) as exc:
         # e.g. a date that does not exist (2026-02-30): YAML reads it as a date and fails
-        problems.append(Problem("invalid_value", f"{node.value!r} cannot be read: {exc}", name, node.start_mark.line + 1))
+        problems.append(
+            Problem("invalid_value", f"{node.value!r} cannot be read: {exc}", name, node.start_mark.line + 1)
+        )
         return node.value
 
 

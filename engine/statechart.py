@@ -12,11 +12,13 @@ version gets its own host; no durable-rules timers are used.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from durable import engine as durable
 
@@ -25,8 +27,8 @@ from .errors import ConflictError, RequestError
 from .expressions import BoolOp, Call, Compare, Not
 from .lifecycle import Lifecycle, Outcome, normalise_facts
 
-_NEGATED = {"==": "$neq", "!=": None, "<": "$gte", "<=": "$gt", ">": "$lte", ">=": "$lt"}
-_DIRECT = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_NEGATED: dict[str, str | None] = {"==": "$neq", "!=": None, "<": "$gte", "<=": "$gt", ">": "$lte", ">=": "$lt"}
+_DIRECT: dict[str, str | None] = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _names = itertools.count(1)
 
 
@@ -55,10 +57,10 @@ def guard_to_durable(typed: Typed, negate: bool = False) -> dict[str, Any]:
         inside = (node.op == "in") != negate
         terms = [{_key(fact.name): v} if inside else {"$neq": {_key(fact.name): v}} for v in value]  # type: ignore[union-attr]
         return {"$or" if inside else "$and": terms}
-    op = (_NEGATED if negate else _DIRECT)[node.op]
     if negate and node.op == "!=":
         return {_key(fact.name): value}  # type: ignore[union-attr]
-    return {op: {_key(fact.name): value}} if op else {_key(fact.name): value}  # type: ignore[union-attr]
+    operator = (_NEGATED if negate else _DIRECT)[node.op]
+    return {operator: {_key(fact.name): value}} if operator else {_key(fact.name): value}  # type: ignore[union-attr]
 
 
 class StatechartError(ConflictError):
@@ -81,11 +83,17 @@ class Statechart:
     def _definition(self) -> dict[str, Any]:
         rules = {}
         for index, transition in enumerate(self.lifecycle.transitions):
-            terms: list[dict[str, Any]] = [{"event": transition.spec.event},
-                                           {"$or": [{"state": s} for s in sorted(transition.sources)]}]
+            terms: list[dict[str, Any]] = [
+                {"event": transition.spec.event},
+                {"$or": [{"state": s} for s in sorted(transition.sources)]},
+            ]
             if transition.guard is not None:
                 terms.append(guard_to_durable(transition.guard))
-            rules[f"t_{index}"] = {"all": [{"m": {"$and": terms}}], "pri": 1, "run": self._action(transition.id, transition.spec.to)}
+            rules[f"t_{index}"] = {
+                "all": [{"m": {"$and": terms}}],
+                "pri": 1,
+                "run": self._action(transition.id, transition.spec.to),
+            }
         # Every event must be handled: deleting the session of an event no rule took crashes
         # durable-rules 2.0.28. So a last rule takes what no transition takes, and says so.
         rules["no_transition"] = {"all": [{"m": {"$ex": {"event": 1}}}], "pri": 1000, "run": self._action("", "")}
@@ -97,6 +105,7 @@ class Statechart:
                 self.fault("action", rule)
             c.s.rule = rule
             c.s.to = to
+
         return run
 
     @property
@@ -118,7 +127,10 @@ class Statechart:
         if state not in self.lifecycle.states:
             raise RequestError("lifecycle.unknown_state", f"{self.lifecycle.name}: unknown state {state!r}")
         if event not in self.lifecycle.events:
-            raise RequestError("lifecycle.unknown_event", f"{self.lifecycle.name}: unknown event {event!r}: expected one of {', '.join(self.lifecycle.events)}")
+            raise RequestError(
+                "lifecycle.unknown_event",
+                f"{self.lifecycle.name}: unknown event {event!r}: expected one of {', '.join(self.lifecycle.events)}",
+            )
         facts = normalise_facts(facts)
         sid = uuid.uuid4().hex
         message = {"sid": sid, "state": state, "event": event, **{_key(k): v for k, v in facts.items()}}
@@ -127,13 +139,19 @@ class Statechart:
         expected = self.lifecycle.answer(state, event, facts, lang)
         if result is None:
             if expected.allowed:
-                raise StatechartError("lifecycle.no_result", f"{self.lifecycle.name}: durable-rules gave no transition for '{event}' from '{state}', "
-                                      f"though rule {expected.rule} allows it; the event is refused and nothing changed")
+                raise StatechartError(
+                    "lifecycle.no_result",
+                    f"{self.lifecycle.name}: durable-rules gave no transition for '{event}' from '{state}', "
+                    f"though rule {expected.rule} allows it; the event is refused and nothing changed",
+                )
             return expected
         rule, to = result
         if not expected.allowed or (rule, to) != (expected.rule, expected.to):
-            raise StatechartError("lifecycle.mismatch", f"{self.lifecycle.name}: durable-rules answered {rule} -> {to}, the rule files say "
-                                  f"{expected.rule} -> {expected.to}; the event is refused and nothing changed")
+            raise StatechartError(
+                "lifecycle.mismatch",
+                f"{self.lifecycle.name}: durable-rules answered {rule} -> {to}, the rule files say "
+                f"{expected.rule} -> {expected.to}; the event is refused and nothing changed",
+            )
         return expected
 
     def _post(self, sid: str, message: dict[str, Any]) -> tuple[str, str] | None:
@@ -142,30 +160,43 @@ class Statechart:
             host.post(self.name, message)
         except durable.MessageNotHandledException:
             # Cannot happen with the catch-all rule; its session is left alone (deleting it crashes).
-            raise StatechartError("lifecycle.not_handled", f"{self.lifecycle.name}: durable-rules did not take the event; "
-                                  "the event is refused and nothing changed") from None
+            raise StatechartError(
+                "lifecycle.not_handled",
+                f"{self.lifecycle.name}: durable-rules did not take the event; "
+                "the event is refused and nothing changed",
+            ) from None
         except Exception as exc:
             self._delete(host, sid)
-            raise StatechartError("lifecycle.engine_error", f"{self.lifecycle.name}: durable-rules failed ({exc.__class__.__name__}: {exc}); "
-                                  "the event is refused and nothing changed") from exc
+            raise StatechartError(
+                "lifecycle.engine_error",
+                f"{self.lifecycle.name}: durable-rules failed ({exc.__class__.__name__}: {exc}); "
+                "the event is refused and nothing changed",
+            ) from exc
         state = self._read(host, sid)
         self._delete(host, sid)
         if state is not None and state.get("exception"):
-            raise StatechartError("lifecycle.engine_error", f"{self.lifecycle.name}: the transition's action failed in durable-rules; "
-                                  "the event is refused and nothing changed")
+            raise StatechartError(
+                "lifecycle.engine_error",
+                f"{self.lifecycle.name}: the transition's action failed in durable-rules; "
+                "the event is refused and nothing changed",
+            )
         if state is None or "rule" not in state:
-            raise StatechartError("lifecycle.no_result", f"{self.lifecycle.name}: durable-rules wrote no answer for the event; "
-                                  "the event is refused and nothing changed")
+            raise StatechartError(
+                "lifecycle.no_result",
+                f"{self.lifecycle.name}: durable-rules wrote no answer for the event; "
+                "the event is refused and nothing changed",
+            )
         if state.get("sid") != sid:
-            raise StatechartError("lifecycle.wrong_session", f"{self.lifecycle.name}: durable-rules answered for another session; "
-                                  "the event is refused and nothing changed")
+            raise StatechartError(
+                "lifecycle.wrong_session",
+                f"{self.lifecycle.name}: durable-rules answered for another session; "
+                "the event is refused and nothing changed",
+            )
         return (str(state["rule"]), str(state["to"])) if state["rule"] else None
 
     def _delete(self, host: durable.Host, sid: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # a session without state has nothing to delete
             host.delete_state(self.name, sid)
-        except Exception:  # a session without state has nothing to delete
-            pass
 
     def _read(self, host: durable.Host, sid: str) -> dict[str, Any] | None:
         # The action may run on durable-rules' own thread; give it a moment, then give up.

@@ -70,7 +70,9 @@ def _run_case(located: Located[Case], ruleset: Ruleset) -> CaseResult:
         request = msgspec.convert(data, DecisionRequest, strict=False)
         decision = evaluate(ruleset, request)
     except msgspec.ValidationError as exc:
-        return CaseResult(case.name, located.file, located.line_of("given"), (f"given is not a valid request: {exc}",), ())
+        return CaseResult(
+            case.name, located.file, located.line_of("given"), (f"given is not a valid request: {exc}",), ()
+        )
     except LawfulError as exc:
         return CaseResult(case.name, located.file, located.line_of("given"), (f"the request was refused: {exc}",), ())
     failures = _compare(case.expect, decision)
@@ -99,7 +101,9 @@ def _compare(expect: Expectation, decision: Decision) -> list[str]:
             if got_field is None:
                 failures.append(f"expected a decision for field {name}, found none")
             elif got_field.effect != want.effect:
-                failures.append(f"field {name}: expected {want.effect}, got {got_field.effect} (decided by {got_field.decided_by})")
+                failures.append(
+                    f"field {name}: expected {want.effect}, got {got_field.effect} (decided by {got_field.decided_by})"
+                )
             elif want.decided_by is not None and got_field.decided_by != want.decided_by:
                 failures.append(f"field {name}: expected decided_by {want.decided_by}, got {got_field.decided_by}")
     return failures

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from msgspec import UNSET, Struct
 
@@ -63,14 +64,27 @@ def form_facts(form: Form, module: ModuleFacts) -> FormFacts:
     for field, required in _leaves(form.fields, True):
         if field.crm_field is not None and (required or field.default is not UNSET):
             covered.add(field.crm_field)
-        items.append(FormItemFacts(name=field.pointer, kind="property", crm_field=_crm_field(field.crm_field, layout),
-                                   write_only=field.write_only, consent_box=_consent_box(field)))
+        items.append(
+            FormItemFacts(
+                name=field.pointer,
+                kind="property",
+                crm_field=_crm_field(field.crm_field, layout),
+                write_only=field.write_only,
+                consent_box=_consent_box(field),
+            )
+        )
     items += [FormItemFacts(name=c.pointer, kind="condition", guarded=c.guarded) for c in form.conditions]
     for needed in module.fields:
         if needed.required and needed.subform is None and needed.name not in covered:
             filled_by: Literal["defaults", "nothing"] = "defaults" if needed.name in form.crm_defaults else "nothing"
-            items.append(FormItemFacts(name=f"/x-crm-defaults/{needed.name}", kind="required_field", filled_by=filled_by,
-                                       crm_field=_crm_field(needed.name, layout)))
+            items.append(
+                FormItemFacts(
+                    name=f"/x-crm-defaults/{needed.name}",
+                    kind="required_field",
+                    filled_by=filled_by,
+                    crm_field=_crm_field(needed.name, layout),
+                )
+            )
     return FormFacts(double_opt_in=form.double_opt_in, items=tuple(items))
 
 
@@ -90,19 +104,32 @@ def _crm_field(name: str | None, layout: dict[str, FieldFacts]) -> CrmFieldFacts
     found = layout.get(name) if name is not None else None
     if found is None:
         return CrmFieldFacts(name=name)
-    return CrmFieldFacts(name=name, exists=True, type=found.type, classification=found.classification,
-                         encrypted=found.encrypted, read_only=found.read_only)
+    return CrmFieldFacts(
+        name=name,
+        exists=True,
+        type=found.type,
+        classification=found.classification,
+        encrypted=found.encrypted,
+        read_only=found.read_only,
+    )
 
 
 def _consent_box(field: Field) -> ConsentBoxFacts:
     if field.consent is None:
         return ConsentBoxFacts()
-    return ConsentBoxFacts(present=True, checkbox=field.type == "boolean", pre_ticked=field.default is True,
-                           purposes=field.consent.purposes, text_en=field.consent.text.en, text_nl=field.consent.text.nl)
+    return ConsentBoxFacts(
+        present=True,
+        checkbox=field.type == "boolean",
+        pre_ticked=field.default is True,
+        purposes=field.consent.purposes,
+        text_en=field.consent.text.en,
+        text_nl=field.consent.text.nl,
+    )
 
 
-def check_form(form: Form, ruleset: Ruleset, module: ModuleFacts, *, settings: Settings, at: dt.datetime,
-               lang: Lang = "en") -> FormReport:
+def check_form(
+    form: Form, ruleset: Ruleset, module: ModuleFacts, *, settings: Settings, at: dt.datetime, lang: Lang = "en"
+) -> FormReport:
     """Ask the engine whether a form may be published (W2).
 
     Args:
@@ -117,14 +144,26 @@ def check_form(form: Form, ruleset: Ruleset, module: ModuleFacts, *, settings: S
         The outcome, each error and warning with its rule, message and JSON pointer, notes, and the decision.
     """
     if module.name != form.module:
-        raise RequestError("form.module_mismatch", f"the form writes to module {form.module!r}, the layout given is of {module.name!r} - at $.module")
+        raise RequestError(
+            "form.module_mismatch",
+            f"the form writes to module {form.module!r}, the layout given is of {module.name!r} - at $.module",
+        )
     facts = form_facts(form, module)
-    decision = evaluate(ruleset, DecisionRequest(question="form_check", at=at, module=module, settings=settings, form=facts, lang=lang))
+    decision = evaluate(
+        ruleset, DecisionRequest(question="form_check", at=at, module=module, settings=settings, form=facts, lang=lang)
+    )
     names = {item.name: item.crm_field.name for item in facts.items}
-    findings = [FormProblem(reason.rule, _SEVERITY[reason.effect], reason.message, result.field, names.get(result.field), reason.gdpr)
-                for result in decision.fields or () for reason in (*result.reasons, *result.warnings)
-                if not reason.rule.endswith(".default")]
+    findings = [
+        FormProblem(
+            reason.rule, _SEVERITY[reason.effect], reason.message, result.field, names.get(result.field), reason.gdpr
+        )
+        for result in decision.fields or ()
+        for reason in (*result.reasons, *result.warnings)
+        if not reason.rule.endswith(".default")
+    ]
     # Errors first, then warnings; within each, in the order of the form.
     problems = tuple(sorted((f for f in findings if f.severity != "note"), key=lambda f: f.severity != "error"))
-    outcome: Outcome = "rejected" if decision.effect == "deny" else "publishable-with-warnings" if problems else "publishable"
+    outcome: Outcome = (
+        "rejected" if decision.effect == "deny" else "publishable-with-warnings" if problems else "publishable"
+    )
     return FormReport(outcome, problems, tuple(f for f in findings if f.severity == "note"), decision)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -13,7 +14,7 @@ from jsonschema.exceptions import SchemaError
 from engine import Problem
 
 from .formats import CHECKED_FORMATS
-from .model import UNSET, Choice, Condition, Consent, Field, Form, FormError, JsonType, Layout, Text, Widget
+from .model import UNSET, Choice, Condition, Consent, Field, Form, FormError, Layout, Text, Widget
 
 HONEYPOT = "homepage_url"
 THANK_YOU = Text(en="Thank you. We have received your form.", nl="Bedankt. We hebben uw formulier ontvangen.")
@@ -27,8 +28,24 @@ _WIDGETS_FOR: dict[str, frozenset[str]] = {
     "number": frozenset({"number", "select", "text"}),
 }
 # Keywords whose values are subschemas, or maps of them: where an if/then can hide.
-_SCHEMA_KEYS = frozenset({"items", "prefixItems", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "contains",
-                          "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames"})
+_SCHEMA_KEYS = frozenset(
+    {
+        "items",
+        "prefixItems",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "propertyNames",
+    }
+)
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
 _FORMAT_WIDGETS = {"email": "email", "idn-email": "email", "date": "date", "uri": "url", "iri": "url"}
 
@@ -53,24 +70,36 @@ def load_form(source: Mapping[str, Any] | str | bytes, layout: Layout | None = N
         problems.append(Problem("form.not_an_object", "a form's schema is an object with properties", path=""))
     module = schema.get("x-crm-module")
     if not isinstance(module, str) or not module:
-        problems.append(Problem("form.no_module", "x-crm-module must name the module the form writes to", path="/x-crm-module"))
+        problems.append(
+            Problem("form.no_module", "x-crm-module must name the module the form writes to", path="/x-crm-module")
+        )
     chosen = layout or Layout()
     fields = _properties(schema, "", problems)
     names = {f.name for f in fields}
     for name in chosen.order:
         if name not in names:
-            problems.append(Problem("form.unknown_property", f"the layout names {name!r}, which the form does not have", path=""))
+            problems.append(
+                Problem("form.unknown_property", f"the layout names {name!r}, which the form does not have", path="")
+            )
     if problems:
         raise FormError(problems)
     rank = {name: i for i, name in enumerate(chosen.order)}
     ordered = tuple(sorted(fields, key=lambda f: rank.get(f.name, len(rank))))
     return Form(
-        module=str(module), title=_text(schema, "title", "x-title", fallback="Form"),
-        help=_text(schema, "description", "x-description") if "description" in schema or "x-description" in schema else None,
+        module=str(module),
+        title=_text(schema, "title", "x-title", fallback="Form"),
+        help=_text(schema, "description", "x-description")
+        if "description" in schema or "x-description" in schema
+        else None,
         thank_you=_text(schema, "", "x-thank-you", fallback="") if "x-thank-you" in schema else THANK_YOU,
-        fields=ordered, conditions=tuple(_conditions(schema, "")), crm_defaults=dict(schema.get("x-crm-defaults") or {}),
-        record_per_item=schema.get("x-crm-record-per-item"), double_opt_in=bool(schema.get("x-double-opt-in", False)),
-        layout=chosen, schema=schema, digest=_digest(schema),
+        fields=ordered,
+        conditions=tuple(_conditions(schema, "")),
+        crm_defaults=dict(schema.get("x-crm-defaults") or {}),
+        record_per_item=schema.get("x-crm-record-per-item"),
+        double_opt_in=bool(schema.get("x-double-opt-in", False)),
+        layout=chosen,
+        schema=schema,
+        digest=_digest(schema),
     )
 
 
@@ -97,7 +126,9 @@ def _properties(schema: Mapping[str, Any], pointer: str, problems: list[Problem]
     for name, sub in (schema.get("properties") or {}).items():
         where = f"{pointer}/properties/{_pointer([name])[1:]}"
         if not pointer and name in RESERVED:
-            problems.append(Problem("form.reserved_name", f"{name!r} is reserved for the form's own inputs", path=where))
+            problems.append(
+                Problem("form.reserved_name", f"{name!r} is reserved for the form's own inputs", path=where)
+            )
         if not isinstance(sub, dict):
             problems.append(Problem("form.unsupported", "a property must be a schema object", path=where))
             continue
@@ -113,8 +144,18 @@ def _json_type(schema: Mapping[str, Any]) -> str | None:
         return declared
     values = [schema["const"]] if "const" in schema else list(schema.get("enum") or ())
     values += [s["const"] for s in _labelled(schema)]
-    kinds = {"boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else "number" if isinstance(v, float)
-             else "string" if isinstance(v, str) else "other" for v in values}
+    kinds = {
+        "boolean"
+        if isinstance(v, bool)
+        else "integer"
+        if isinstance(v, int)
+        else "number"
+        if isinstance(v, float)
+        else "string"
+        if isinstance(v, str)
+        else "other"
+        for v in values
+    }
     return kinds.pop() if len(kinds) == 1 and kinds <= _TYPES else None
 
 
@@ -136,13 +177,23 @@ def _choices(schema: Mapping[str, Any]) -> tuple[Choice, ...]:
 def _field(name: str, schema: Mapping[str, Any], pointer: str, required: bool, problems: list[Problem]) -> Field | None:
     kind = _json_type(schema)
     if kind not in _TYPES:
-        problems.append(Problem("form.no_type", "a property needs one JSON type (type, or constants of one type)", path=pointer))
+        problems.append(
+            Problem("form.no_type", "a property needs one JSON type (type, or constants of one type)", path=pointer)
+        )
         return None
     if "$ref" in schema:
-        problems.append(Problem("form.unsupported", "a property cannot be a $ref; write its schema in place", path=pointer))
+        problems.append(
+            Problem("form.unsupported", "a property cannot be a $ref; write its schema in place", path=pointer)
+        )
     fmt = schema.get("format")
     if isinstance(fmt, str) and fmt not in CHECKED_FORMATS:
-        problems.append(Problem("form.unknown_format", f"format {fmt!r} cannot be checked; use one of {', '.join(sorted(CHECKED_FORMATS))}", path=pointer))
+        problems.append(
+            Problem(
+                "form.unknown_format",
+                f"format {fmt!r} cannot be checked; use one of {', '.join(sorted(CHECKED_FORMATS))}",
+                path=pointer,
+            )
+        )
     children: list[Field] = []
     item_type: str | None = None
     choices = _choices(schema)
@@ -156,23 +207,42 @@ def _field(name: str, schema: Mapping[str, Any], pointer: str, required: bool, p
         choices = _choices(items)
     widget = _widget(schema, kind, item_type, choices, pointer, problems)
     return Field(
-        name=name, pointer=pointer, type=kind, widget=widget,  # type: ignore[arg-type]
+        name=name,
+        pointer=pointer,
+        type=kind,  # type: ignore[arg-type]  # checked against _TYPES above
+        widget=widget,  # type: ignore[arg-type]
         label=_text(schema, "title", "x-title", fallback=name.replace("_", " ").capitalize()),
-        help=_text(schema, "description", "x-description") if "description" in schema or "x-description" in schema else None,
-        required=required, choices=choices, children=tuple(children), item_type=item_type,  # type: ignore[arg-type]
-        min_items=int(schema.get("minItems", 0)), max_items=schema.get("maxItems"),
-        crm_field=schema.get("x-crm-field"), consent=_consent(schema.get("x-consent"), pointer, problems),
+        help=_text(schema, "description", "x-description")
+        if "description" in schema or "x-description" in schema
+        else None,
+        required=required,
+        choices=choices,
+        children=tuple(children),
+        item_type=item_type,  # type: ignore[arg-type]
+        min_items=int(schema.get("minItems", 0)),
+        max_items=schema.get("maxItems"),
+        crm_field=schema.get("x-crm-field"),
+        consent=_consent(schema.get("x-consent"), pointer, problems),
         default=copy.deepcopy(schema["default"]) if "default" in schema else UNSET,
-        write_only=bool(schema.get("writeOnly", False)), attrs=_attrs(schema, kind),
+        write_only=bool(schema.get("writeOnly", False)),
+        attrs=_attrs(schema, kind),
     )
 
 
-def _widget(schema: Mapping[str, Any], kind: str, item_type: str | None, choices: tuple[Choice, ...],
-            pointer: str, problems: list[Problem]) -> Widget:
+def _widget(
+    schema: Mapping[str, Any],
+    kind: str,
+    item_type: str | None,
+    choices: tuple[Choice, ...],
+    pointer: str,
+    problems: list[Problem],
+) -> Widget:
     asked = schema.get("x-widget")
     if asked is not None:
         if asked not in _WIDGETS_FOR.get(kind, frozenset()):
-            problems.append(Problem("form.unknown_widget", f"x-widget {asked!r} does not suit a {kind} property", path=pointer))
+            problems.append(
+                Problem("form.unknown_widget", f"x-widget {asked!r} does not suit a {kind} property", path=pointer)
+            )
         return asked  # type: ignore[no-any-return]
     if kind == "boolean":
         return "checkbox"
@@ -189,8 +259,11 @@ def _widget(schema: Mapping[str, Any], kind: str, item_type: str | None, choices
 
 def _attrs(schema: Mapping[str, Any], kind: str) -> tuple[tuple[str, str], ...]:
     """Return HTML constraint attributes, which help browsers and assistive technology."""
-    attrs = [(html, str(schema[key])) for key, html in (("maxLength", "maxlength"), ("minimum", "min"), ("maximum", "max"))
-             if key in schema and not isinstance(schema[key], bool)]
+    attrs = [
+        (html, str(schema[key]))
+        for key, html in (("maxLength", "maxlength"), ("minimum", "min"), ("maximum", "max"))
+        if key in schema and not isinstance(schema[key], bool)
+    ]
     if kind == "integer":
         attrs.append(("step", str(schema.get("multipleOf", 1)) if isinstance(schema.get("multipleOf"), int) else "1"))
     elif kind == "number":
@@ -202,13 +275,23 @@ def _consent(given: Any, pointer: str, problems: list[Problem]) -> Consent | Non
     if given is None:
         return None
     if not isinstance(given, dict) or not given.get("purpose") or not given.get("version"):
-        problems.append(Problem("form.invalid_consent", "x-consent needs a purpose, a version and its text in en and nl", path=pointer + "/x-consent"))
+        problems.append(
+            Problem(
+                "form.invalid_consent",
+                "x-consent needs a purpose, a version and its text in en and nl",
+                path=pointer + "/x-consent",
+            )
+        )
         return None
     purpose = given["purpose"]
     purposes = tuple(str(p) for p in purpose) if isinstance(purpose, list) else (str(purpose),)
     text: dict[str, Any] = given["text"] if isinstance(given.get("text"), dict) else {}
-    return Consent(purposes=purposes, version=str(given["version"]), basis=str(given.get("basis", "consent")),
-                   text=Text(en=str(text.get("en") or ""), nl=str(text.get("nl") or "")))
+    return Consent(
+        purposes=purposes,
+        version=str(given["version"]),
+        basis=str(given.get("basis", "consent")),
+        text=Text(en=str(text.get("en") or ""), nl=str(text.get("nl") or "")),
+    )
 
 
 def _conditions(schema: Any, pointer: str) -> list[Condition]:
@@ -224,7 +307,9 @@ def _conditions(schema: Any, pointer: str) -> list[Condition]:
         found.append(Condition(f"{pointer}/if", tests, set(tests) <= set(test.get("required") or ())))
     for key, sub in schema.items():
         if key in _SCHEMA_MAPS and isinstance(sub, dict):
-            found += [c for name, inner in sub.items() for c in _conditions(inner, f"{pointer}/{key}{_pointer([name])}")]
+            found += [
+                c for name, inner in sub.items() for c in _conditions(inner, f"{pointer}/{key}{_pointer([name])}")
+            ]
         elif key in _SCHEMA_KEYS:
             found += _conditions(sub, f"{pointer}/{key}")
     return found

@@ -9,19 +9,39 @@ from engine import Lang
 MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("Fill in {label}.", "Vul {label} in."),
     "required_choice": ("Choose {label}.", "Kies {label}."),
-    "required_when": ("Fill in {label}: it is needed when {condition}.", "Vul {label} in: dit is nodig als {condition}."),
+    "required_when": (
+        "Fill in {label}: it is needed when {condition}.",
+        "Vul {label} in: dit is nodig als {condition}.",
+    ),
     "must_tick": ("Tick this box to agree: {label}", "Vink dit vakje aan om akkoord te gaan: {label}"),
     "not_a_whole_number": ("{label} must be a whole number, like 12.", "{label} moet een heel getal zijn, zoals 12."),
     "not_a_number": ("{label} must be a number, like 12.5.", "{label} moet een getal zijn, zoals 12,5."),
-    "decimal_comma": ("{label} must use a point for decimals, like 12.5.", "{label} moet een komma gebruiken voor decimalen, zoals 12,5."),
-    "thousands_separator": ("Write {label} without thousands separators, like 1234.5.",
-                            "Schrijf {label} zonder scheidingstekens voor duizendtallen, zoals 1234,5."),
-    "email": ("{label} must be an email address, like name@example.com.", "{label} moet een e-mailadres zijn, zoals naam@example.com."),
+    "decimal_comma": (
+        "{label} must use a point for decimals, like 12.5.",
+        "{label} moet een komma gebruiken voor decimalen, zoals 12,5.",
+    ),
+    "thousands_separator": (
+        "Write {label} without thousands separators, like 1234.5.",
+        "Schrijf {label} zonder scheidingstekens voor duizendtallen, zoals 1234,5.",
+    ),
+    "email": (
+        "{label} must be an email address, like name@example.com.",
+        "{label} moet een e-mailadres zijn, zoals naam@example.com.",
+    ),
     "date": ("{label} must be a date, like 2025-06-30.", "{label} moet een datum zijn, zoals 2025-06-30."),
-    "url": ("{label} must be a web address starting with https://.", "{label} moet een webadres zijn dat begint met https://."),
+    "url": (
+        "{label} must be a web address starting with https://.",
+        "{label} moet een webadres zijn dat begint met https://.",
+    ),
     "format": ("{label} is not in the right format.", "{label} heeft niet de juiste vorm."),
-    "too_short": ("{label} must be at least {limit} characters long.", "{label} moet minstens {limit} tekens lang zijn."),
-    "too_long": ("{label} must be at most {limit} characters long.", "{label} mag ten hoogste {limit} tekens lang zijn."),
+    "too_short": (
+        "{label} must be at least {limit} characters long.",
+        "{label} moet minstens {limit} tekens lang zijn.",
+    ),
+    "too_long": (
+        "{label} must be at most {limit} characters long.",
+        "{label} mag ten hoogste {limit} tekens lang zijn.",
+    ),
     "pattern": ("{label} is not in the form asked for.", "{label} heeft niet de gevraagde vorm."),
     "too_small": ("{label} must be at least {limit}.", "{label} moet minstens {limit} zijn."),
     "too_large": ("{label} must be at most {limit}.", "{label} mag ten hoogste {limit} zijn."),

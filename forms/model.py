@@ -12,8 +12,21 @@ from engine import Lang, Problem, RequestError
 JsonScalar = None | bool | int | float | Decimal | str
 JsonValue = JsonScalar | list["JsonValue"] | dict[str, "JsonValue"]
 JsonType = Literal["string", "integer", "number", "boolean", "array", "object"]
-Widget = Literal["text", "email", "tel", "url", "number", "date", "textarea", "select", "checkbox",
-                 "checkboxes", "lines", "group", "items"]
+Widget = Literal[
+    "text",
+    "email",
+    "tel",
+    "url",
+    "number",
+    "date",
+    "textarea",
+    "select",
+    "checkbox",
+    "checkboxes",
+    "lines",
+    "group",
+    "items",
+]
 WIDGETS: frozenset[str] = frozenset(Widget.__args__)  # type: ignore[attr-defined]
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from msgspec import UNSET
@@ -16,8 +17,13 @@ from .messages import PAGE, page_text
 from .model import Field, Form, JsonValue
 from .submission import FieldError, Node, build_tree, input_name
 
-_ENV = Environment(loader=PackageLoader("forms", "templates"), autoescape=select_autoescape(default=True, default_for_string=True),
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV = Environment(
+    loader=PackageLoader("forms", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _INPUT_TYPES = {"text": "text", "email": "email", "tel": "tel", "url": "url", "number": "number", "date": "date"}
 
 
@@ -61,7 +67,9 @@ class _View:
     errors: dict[str, FieldError]
     by_name: dict[str, Control] = field(default_factory=dict)
 
-    def controls(self, fields: tuple[Field, ...], node: dict[str, Node], path: tuple[str | int, ...]) -> tuple[Control, ...]:
+    def controls(
+        self, fields: tuple[Field, ...], node: dict[str, Node], path: tuple[str | int, ...]
+    ) -> tuple[Control, ...]:
         return tuple(self.control(f, node.get(f.name), (*path, f.name)) for f in fields)
 
     def control(self, f: Field, node: Node | None, path: tuple[str | int, ...]) -> Control:
@@ -71,10 +79,20 @@ class _View:
         help_text = f.help.get(self.lang) if f.help is not None and f.help.get(self.lang) != label else None
         if f.widget == "lines":
             help_text = " ".join(t for t in (help_text, page_text("lines_help", self.lang)) if t)
-        made = Control(kind=f.widget, id=_id(name), name=name, label=label, required=f.required, help=help_text,
-                       error=error.message if error else None, options=tuple((str(c.value), c.label.get(self.lang)) for c in f.choices),
-                       attrs=f.attrs, input_type=_INPUT_TYPES.get(f.widget, "text"), children=self._children(f, node, path),
-                       **self._value(f, node))
+        made = Control(
+            kind=f.widget,
+            id=_id(name),
+            name=name,
+            label=label,
+            required=f.required,
+            help=help_text,
+            error=error.message if error else None,
+            options=tuple((str(c.value), c.label.get(self.lang)) for c in f.choices),
+            attrs=f.attrs,
+            input_type=_INPUT_TYPES.get(f.widget, "text"),
+            children=self._children(f, node, path),
+            **self._value(f, node),
+        )
         self.by_name[name] = made
         return made
 
@@ -90,8 +108,16 @@ class _View:
             item_path = (*path, index)
             item = branch.get(str(index))
             label = page_text("item", self.lang, label=f.label.get(self.lang), number=index + 1)
-            blocks.append(Control(kind="group", id=_id(input_name(item_path)), name=input_name(item_path), label=label, required=False,
-                                  children=self.controls(f.children, item if isinstance(item, dict) else {}, item_path)))
+            blocks.append(
+                Control(
+                    kind="group",
+                    id=_id(input_name(item_path)),
+                    name=input_name(item_path),
+                    label=label,
+                    required=False,
+                    children=self.controls(f.children, item if isinstance(item, dict) else {}, item_path),
+                )
+            )
         return tuple(blocks)
 
     def _value(self, f: Field, node: Node | None) -> dict[str, Any]:
@@ -102,7 +128,13 @@ class _View:
             if f.widget in ("checkboxes", "select"):
                 return {"values": frozenset(given), "value": given[-1] if given else ""}
             if f.widget == "checkbox":
-                return {"values": frozenset({"true"} if given and given[-1].strip().lower() not in ("", "false", "off", "0", "no") else set())}
+                return {
+                    "values": frozenset(
+                        {"true"}
+                        if given and given[-1].strip().lower() not in ("", "false", "off", "0", "no")
+                        else set()
+                    )
+                }
             return {"value": "\n".join(given) if f.widget == "lines" else (given[-1] if given else "")}
         # Not yet submitted: show the schema's defaults, except that consent is never pre-ticked (P3).
         if f.default is UNSET or f.consent is not None:
@@ -123,8 +155,16 @@ def _id(name: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
 
 
-def render_form(form: Form, *, lang: Lang = "en", action: str, csrf_token: str,
-                values: Iterable[tuple[str, str]] | None = None, errors: Iterable[FieldError] = (), embed: bool = False) -> str:
+def render_form(
+    form: Form,
+    *,
+    lang: Lang = "en",
+    action: str,
+    csrf_token: str,
+    values: Iterable[tuple[str, str]] | None = None,
+    errors: Iterable[FieldError] = (),
+    embed: bool = False,
+) -> str:
     """Render a form, empty or filled in again with a submission's values and errors.
 
     Args:
@@ -144,9 +184,19 @@ def render_form(form: Form, *, lang: Lang = "en", action: str, csrf_token: str,
     controls = view.controls(form.fields, view.tree or {}, ())
     summary = [(f"#{view.by_name[e.input].target}" if e.input in view.by_name else "", e.message) for e in shown]
     template = _ENV.get_template("form.html" if embed else "page.html")
-    return template.render(form=form, lang=lang, action=action, csrf_token=csrf_token, controls=controls, summary=summary,
-                           title=form.title.get(lang), help=form.help.get(lang) if form.help else "", t=_texts(lang),
-                           csrf_field=CSRF_FIELD, honeypot=HONEYPOT)
+    return template.render(
+        form=form,
+        lang=lang,
+        action=action,
+        csrf_token=csrf_token,
+        controls=controls,
+        summary=summary,
+        title=form.title.get(lang),
+        help=form.help.get(lang) if form.help else "",
+        t=_texts(lang),
+        csrf_field=CSRF_FIELD,
+        honeypot=HONEYPOT,
+    )
 
 
 def render_thank_you(form: Form, *, lang: Lang = "en", embed: bool = False) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Union
+from typing import Union
 
 from msgspec import UNSET, Struct
 
@@ -21,7 +22,7 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _FALSE = frozenset({"", "false", "off", "0", "no"})
 MAX_ITEMS = 100  # array items read from one submission, whatever the indexes say
-Node = Union[list[str], dict[str, "Node"]]
+Node = Union[list[str], dict[str, "Node"]]  # noqa: UP007 - a recursive alias needs Union at run time
 
 
 class _Absent:
@@ -104,7 +105,9 @@ class Reader:
         self.lang = lang
         self.errors: list[FieldError] = []
 
-    def read_object(self, fields: tuple[Field, ...], node: dict[str, Node], path: tuple[str | int, ...]) -> dict[str, JsonValue]:
+    def read_object(
+        self, fields: tuple[Field, ...], node: dict[str, Node], path: tuple[str | int, ...]
+    ) -> dict[str, JsonValue]:
         """Read the properties of one object; blank inputs are left out."""
         data: dict[str, JsonValue] = {}
         for field in fields:
@@ -134,10 +137,16 @@ class Reader:
         if not text:
             return ABSENT  # FC3, FC4: a blank input is an absent value
         for choice in field.choices:
-            if str(choice.value) == text or (isinstance(choice.value, bool) and str(choice.value).lower() == text.lower()):
+            if str(choice.value) == text or (
+                isinstance(choice.value, bool) and str(choice.value).lower() == text.lower()
+            ):
                 return choice.value
         if kind == "integer":
-            return int(text) if _INTEGER.match(text) else self._fail(field, path, _number_code(text, self.lang, whole=True))
+            return (
+                int(text)
+                if _INTEGER.match(text)
+                else self._fail(field, path, _number_code(text, self.lang, whole=True))
+            )
         if kind == "number":
             return self._decimal(field, text, path)
         if kind == "boolean":
@@ -209,7 +218,11 @@ def _has_text(node: Node) -> bool:
 def consents_given(form: Form, data: dict[str, JsonValue], lang: Lang) -> tuple[ConsentGiven, ...]:
     """Return proof of every top-level consent box the subject ticked, in the words they saw (W4)."""
     boxes: list[tuple[Field, Consent]] = [(f, f.consent) for f in form.fields if f.consent is not None]
-    return tuple(ConsentGiven(f.pointer, c.purposes, c.version, c.text.get(lang), lang) for f, c in boxes if data.get(f.name) is True)
+    return tuple(
+        ConsentGiven(f.pointer, c.purposes, c.version, c.text.get(lang), lang)
+        for f, c in boxes
+        if data.get(f.name) is True
+    )
 
 
 def is_spam(pairs: Iterable[tuple[str, str]]) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -13,13 +14,32 @@ from engine import Lang
 from .formats import format_checker
 from .messages import condition_text, message
 from .model import Field, Form, JsonValue
-from .submission import FieldError, Reader, Submission, build_tree, consents_given, input_name, is_spam, pointer, shown_values
+from .submission import (
+    FieldError,
+    Reader,
+    Submission,
+    build_tree,
+    consents_given,
+    input_name,
+    is_spam,
+    pointer,
+    shown_values,
+)
 
 _VALIDATORS: dict[str, Draft202012Validator] = {}
 _CODES = {
-    "minLength": "too_short", "maxLength": "too_long", "pattern": "pattern", "minimum": "too_small",
-    "exclusiveMinimum": "too_small", "maximum": "too_large", "exclusiveMaximum": "too_large", "multipleOf": "not_multiple",
-    "enum": "not_an_option", "minItems": "too_few", "maxItems": "too_many", "uniqueItems": "not_unique",
+    "minLength": "too_short",
+    "maxLength": "too_long",
+    "pattern": "pattern",
+    "minimum": "too_small",
+    "exclusiveMinimum": "too_small",
+    "maximum": "too_large",
+    "exclusiveMaximum": "too_large",
+    "multipleOf": "not_multiple",
+    "enum": "not_an_option",
+    "minItems": "too_few",
+    "maxItems": "too_many",
+    "uniqueItems": "not_unique",
 }
 _FORMAT_CODES = {"email": "email", "idn-email": "email", "date": "date", "uri": "url", "iri": "url"}
 
@@ -85,7 +105,11 @@ def _translate(form: Form, error: ValidationError, lang: Lang) -> list[FieldErro
     path = tuple(error.absolute_path)
     if error.validator in ("required", "dependentRequired"):
         present = error.instance if isinstance(error.instance, dict) else {}
-        wanted = error.validator_value if error.validator == "required" else [p for ps in error.validator_value.values() for p in ps]
+        wanted = (
+            error.validator_value
+            if error.validator == "required"
+            else [p for ps in error.validator_value.values() for p in ps]
+        )
         return [_required(form, error, (*path, name), lang) for name in wanted if name not in present]
     field = field_at(form, path)
     label = field.label.get(lang) if field is not None else ""
@@ -100,7 +124,9 @@ def _code(error: ValidationError, field: Field | None) -> str:
     if kind == "format":
         return _FORMAT_CODES.get(str(error.validator_value), "format")
     if kind == "type":
-        return {"integer": "not_a_whole_number", "number": "not_a_number"}.get(field.type if field else "", "not_allowed")
+        return {"integer": "not_a_whole_number", "number": "not_a_number"}.get(
+            field.type if field else "", "not_allowed"
+        )
     if kind in ("oneOf", "anyOf"):
         return "not_an_option" if field is not None and field.choices else "not_allowed"
     return _CODES.get(str(kind), "not_allowed")
@@ -125,7 +151,7 @@ def _condition(form: Form, error: ValidationError, at: tuple[str | int, ...], la
     if "then" not in schema_path:
         return ""
     container: Any = form.schema
-    for part in schema_path[:len(schema_path) - 1 - schema_path[::-1].index("then")]:
+    for part in schema_path[: len(schema_path) - 1 - schema_path[::-1].index("then")]:
         container = container[part]
     parts = []
     for name, sub in ((container.get("if") or {}).get("properties") or {}).items():
@@ -149,6 +175,7 @@ def _first_per_path(form: Form, errors: list[FieldError]) -> tuple[FieldError, .
 
 def json_data(data: dict[str, JsonValue]) -> dict[str, JsonValue]:
     """Return data with decimals as JSON numbers' nearest floats, for callers that cannot keep decimals."""
+
     def plain(value: Any) -> Any:
         if isinstance(value, Decimal):
             return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
@@ -157,4 +184,5 @@ def json_data(data: dict[str, JsonValue]) -> dict[str, JsonValue]:
         if isinstance(value, list):
             return [plain(v) for v in value]
         return value
+
     return plain(data)  # type: ignore[no-any-return]

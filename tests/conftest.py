@@ -6,8 +6,8 @@ import contextlib
 import datetime as dt
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa

@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
@@ -23,13 +23,26 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(database_url: str, var_dir: Path, *, rules: Path | None = None, workers: int = 1,
-                   env: dict[str, str] | None = None) -> Iterator[str]:
+def running_server(
+    database_url: str, var_dir: Path, *, rules: Path | None = None, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Run the server until the block ends; yield its base URL."""
     port = free_port()
     environment = {**os.environ, "LAWFUL_VAR": str(var_dir), "LAWFUL_SWEEP_INTERVAL": "60", **(env or {})}
-    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--database", database_url,
-               "--workers", str(workers), "--rules", str(rules or ROOT / "rules" / "gdpr")]
+    command = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--database",
+        database_url,
+        "--workers",
+        str(workers),
+        "--rules",
+        str(rules or ROOT / "rules" / "gdpr"),
+    ]
     log = (var_dir / f"server-{port}.log").open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

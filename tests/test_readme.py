@@ -10,7 +10,7 @@ from api.app import Services, create_app
 from api.config import Config
 from api.demo import seed_demo
 from api.storage import Store
-from tests.conftest import TEST_SECRET, ROOT, RULES, client_for
+from tests.conftest import ROOT, RULES, TEST_SECRET, client_for
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -42,7 +42,8 @@ def test_first_decision_example(tmp_path):
         body = client.post("/api/v1/decisions", json=payload).json()
     assert body["effect"] == expected["effect"] and body["decided_by"] == expected["decided_by"]
     assert [(f["field"], f["effect"], f["decided_by"]) for f in body["fields"]] == [
-        (f["field"], f["effect"], f["decided_by"]) for f in expected["fields"]]
+        (f["field"], f["effect"], f["decided_by"]) for f in expected["fields"]
+    ]
     assert body["ruleset"]["name"] == "gdpr" and body["ruleset"]["version"] == expected["ruleset"]["version"]
 
 
@@ -52,7 +53,12 @@ def test_check_example_output(tmp_path):
     shutil.copytree(RULES, tmp_path / "rules" / "gdpr")
     path = tmp_path / "rules" / "gdpr" / "2026.1" / "processing.yaml"
     path.write_text(path.read_text().replace('consent.status == "obtained"', 'consnet.status == "obtained"'))
-    run = subprocess.run([sys.executable, "-m", "api.cli", "check", "rules/"], cwd=tmp_path, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    run = subprocess.run(
+        [sys.executable, "-m", "api.cli", "check", "rules/"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
     assert run.returncode == 1
     assert expected in run.stderr.splitlines()

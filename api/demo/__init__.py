@@ -7,8 +7,8 @@ import datetime as dt
 import os
 import random
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..auth import hash_password, new_api_key
 from ..importer import ImportReport, Screen, import_csv
@@ -34,21 +34,32 @@ _STATES: list[tuple[int, str, tuple[str, ...], int]] = [
 _OVERDUE = (7, "consent", ("request_sent",), 120)  # waiting periods that ran out; the sweep has not run
 
 
-def seed_demo(store: Store, lifecycles: LifecycleService, directory: Path, people: int = 300,
-              screen: Screen | None = None) -> list[ImportReport]:
+def seed_demo(
+    store: Store, lifecycles: LifecycleService, directory: Path, people: int = 300, screen: Screen | None = None
+) -> list[ImportReport]:
     """Create the demo modules, settings and records, unless the database already has records."""
     if store.count_records() > 0:
         return []
     for layout in demo_layouts():
         store.put_module(layout, ACTOR)
     if store.settings().version == 0:
-        store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Vendors", "Event_Registrations"),
-                                               timezone="Europe/Amsterdam", phone_country_code="31"), ACTOR)
+        store.save_settings(
+            ControllerSettings(
+                compliance_enabled=True,
+                modules=("Leads", "Contacts", "Vendors", "Event_Registrations"),
+                timezone="Europe/Amsterdam",
+                phone_country_code="31",
+            ),
+            ACTOR,
+        )
     directory.mkdir(parents=True, exist_ok=True)
     reports = []
     for index, module in enumerate(("Leads", "Contacts")):
         path = directory / f"demo_{module.lower()}.csv"
-        path.write_text(export_csv(store.module(module), invent_people(people, SEED + index), 4150873000000000000 + index * 10**9), encoding="utf-8")
+        path.write_text(
+            export_csv(store.module(module), invent_people(people, SEED + index), 4150873000000000000 + index * 10**9),
+            encoding="utf-8",
+        )
         reports.append(import_csv(store, path, module, actor=ACTOR, screen=screen))
     _play_lifecycles(store, lifecycles)
     return reports
@@ -68,11 +79,18 @@ def _clock_at(store: Store, instant: dt.datetime) -> Iterator[None]:
 def _play_lifecycles(store: Store, lifecycles: LifecycleService) -> None:
     rng = random.Random(SEED)
     now = store.clock()
-    lia = store.add_lia("Offering related products to existing business contacts", "No less intrusive way reaches them",
-                        "Business contacts expect it; an opt-out is in every message", "Data protection officer",
-                        now - dt.timedelta(days=30), ACTOR)
+    lia = store.add_lia(
+        "Offering related products to existing business contacts",
+        "No less intrusive way reaches them",
+        "Business contacts expect it; an opt-out is in every message",
+        "Data protection officer",
+        now - dt.timedelta(days=30),
+        ACTOR,
+    )
     choices = [*_STATES, _OVERDUE]
-    plan = [(record, rng.choices(choices, [share for share, *_ in choices])[0]) for record in store.records(limit=100_000)]
+    plan = [
+        (record, rng.choices(choices, [share for share, *_ in choices])[0]) for record in store.records(limit=100_000)
+    ]
     # Requests whose waiting period ran out are played after the sweep: no sweep has run since,
     # and decisions already treat them as no_response (C3) and say so.
     for overdue_pass in (False, True):
@@ -81,7 +99,9 @@ def _play_lifecycles(store: Store, lifecycles: LifecycleService) -> None:
                 continue
             _, basis, events, days = state
             if basis != "not_applicable":
-                lifecycles.set_basis(record.id, basis, actor=ACTOR, lia_id=lia.id if basis == "legitimate_interests" else None)
+                lifecycles.set_basis(
+                    record.id, basis, actor=ACTOR, lia_id=lia.id if basis == "legitimate_interests" else None
+                )
             for step, event in enumerate(events):
                 with _clock_at(store, now - dt.timedelta(days=days) + dt.timedelta(hours=step)):
                     lifecycles.consent_event(record.id, event, channel="email", actor=ACTOR)

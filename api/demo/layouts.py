@@ -223,7 +223,9 @@ Modified_Time | Modified Time | datetime | read_only
 """
 
 
-def parse_layout(name: str, label: str, table: str, *, custom: bool = False, person_related: bool = True) -> ModuleLayout:
+def parse_layout(
+    name: str, label: str, table: str, *, custom: bool = False, person_related: bool = True
+) -> ModuleLayout:
     """Read a layout table (see the module docstring) into a ModuleLayout."""
     fields: list[FieldLayout] = []
     subform: str | None = None
@@ -235,10 +237,16 @@ def parse_layout(name: str, label: str, table: str, *, custom: bool = False, per
             subform = api_name if kind == "subform" else None
         owner = subform if indented else None
         classification = "sensitive" if "sensitive" in flags else "normal" if "normal" in flags else "none"
-        fields.append(FieldLayout(
-            name=f"{owner}.{api_name}" if owner else api_name, label=field_label, type=kind, subform=owner,
-            classification=classification, **{flag: True for flag in flags & _FLAGS},
-        ))
+        fields.append(
+            FieldLayout(
+                name=f"{owner}.{api_name}" if owner else api_name,
+                label=field_label,
+                type=kind,
+                subform=owner,
+                classification=classification,
+                **{flag: True for flag in flags & _FLAGS},
+            )
+        )
     return ModuleLayout(name=name, label=label, custom=custom, person_related=person_related, fields=tuple(fields))
 
 

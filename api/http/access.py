@@ -64,15 +64,26 @@ class CreatedKey(msgspec.Struct, frozen=True):
 def access_router(store: Store) -> Router:
     """Routes for signing in and managing users and keys."""
 
-    @post("/session", status_code=200, sync_to_thread=True, summary="Sign in; sets a session cookie and returns the CSRF token")
+    @post(
+        "/session",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Sign in; sets a session cookie and returns the CSRF token",
+    )
     def sign_in(data: JSONBody[SignIn]) -> Response[dict[str, str]]:
         if not verify_password(data.password, store.password_hash(data.username)):
             raise AuthenticationError("auth.bad_credentials", "unknown user name or wrong password")
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         store.add_session(digest(session_id), data.username, csrf, SESSION_LIFETIME)
         user = store.user(data.username)
-        cookie = Cookie(key=SESSION_COOKIE, value=session_id, httponly=True, samesite="strict", path="/",
-                        max_age=int(SESSION_LIFETIME.total_seconds()))
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=session_id,
+            httponly=True,
+            samesite="strict",
+            path="/",
+            max_age=int(SESSION_LIFETIME.total_seconds()),
+        )
         return Response({"username": user.username, "role": user.role, "csrf": csrf}, cookies=[cookie])
 
     @get("/session", sync_to_thread=False, summary="Who is calling", **allow(*ROLES))
@@ -94,11 +105,19 @@ def access_router(store: Store) -> Router:
     def list_users() -> list[User]:
         return store.users()
 
-    @delete("/users/{username:str}", sync_to_thread=True, summary="Disable a user and end their sessions", **allow("admin"))
+    @delete(
+        "/users/{username:str}", sync_to_thread=True, summary="Disable a user and end their sessions", **allow("admin")
+    )
     def disable_user(request: Request[Any, Any, Any], username: FromPath[str]) -> None:
         store.disable_user(username, principal_of(request).actor)
 
-    @post("/keys", status_code=201, sync_to_thread=True, summary="Create an API key; the key is shown once", **allow("admin"))
+    @post(
+        "/keys",
+        status_code=201,
+        sync_to_thread=True,
+        summary="Create an API key; the key is shown once",
+        **allow("admin"),
+    )
     def add_key(request: Request[Any, Any, Any], data: JSONBody[NewKey]) -> CreatedKey:
         token, prefix, hashed = new_api_key()
         return CreatedKey(token, store.add_key(prefix, hashed, data.name, data.role, principal_of(request).actor))
@@ -111,5 +130,8 @@ def access_router(store: Store) -> Router:
     def revoke_key(key_id: FromPath[int]) -> None:
         store.revoke_key(key_id)
 
-    return Router("/api/v1", route_handlers=[sign_in, whoami, sign_out, add_user, list_users, disable_user, add_key, list_keys, revoke_key],
-                  tags=["access"])
+    return Router(
+        "/api/v1",
+        route_handlers=[sign_in, whoami, sign_out, add_user, list_users, disable_user, add_key, list_keys, revoke_key],
+        tags=["access"],
+    )

@@ -58,35 +58,69 @@ def forms_router(store: Store, forms: FormService, submissions: SubmissionServic
     def one(slug: FromPath[str]) -> FormDetail:
         return FormDetail(store.form(slug), store.form_versions(slug))
 
-    @put("/forms/{slug:str}/draft", sync_to_thread=True, summary="Create a form or replace its draft", **allow("marketer", "admin"))
+    @put(
+        "/forms/{slug:str}/draft",
+        sync_to_thread=True,
+        summary="Create a form or replace its draft",
+        **allow("marketer", "admin"),
+    )
     def save(request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[Draft]) -> StoredForm:
         return forms.save_draft(slug, schema_of(data), principal_of(request).actor)
 
-    @post("/forms/check", status_code=200, sync_to_thread=True, summary="Check a form without saving it (W2)", **allow("marketer", "admin"))
+    @post(
+        "/forms/check",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Check a form without saving it (W2)",
+        **allow("marketer", "admin"),
+    )
     def check(data: JSONBody[Draft]) -> FormReport:
         return forms.check(schema_of(data))[1]
 
-    @post("/forms/{slug:str}/publish", status_code=201, sync_to_thread=True, summary="Publish the draft as a new version",
-          **allow("marketer", "admin", doc="Refused with every error when the form check rejects the form."))
+    @post(
+        "/forms/{slug:str}/publish",
+        status_code=201,
+        sync_to_thread=True,
+        summary="Publish the draft as a new version",
+        **allow("marketer", "admin", doc="Refused with every error when the form check rejects the form."),
+    )
     def publish(request: Request[Any, Any, Any], slug: FromPath[str]) -> FormVersion:
         return forms.publish(slug, principal_of(request).actor)
 
-    @get("/forms/{slug:str}/embed", sync_to_thread=True, summary="How to embed the published form", **allow("marketer", "admin"))
+    @get(
+        "/forms/{slug:str}/embed",
+        sync_to_thread=True,
+        summary="How to embed the published form",
+        **allow("marketer", "admin"),
+    )
     def embed(slug: FromPath[str]) -> Embedding:
         store.form_version(slug)
         base = submissions.public_url
-        iframe = (f'<iframe src="{base}/f/{slug}?embed=1" title="{slug}" style="width:100%;min-height:40rem;border:0" '
-                  f'loading="lazy"></iframe>')
+        iframe = (
+            f'<iframe src="{base}/f/{slug}?embed=1" title="{slug}" style="width:100%;min-height:40rem;border:0" '
+            f'loading="lazy"></iframe>'
+        )
         return Embedding(f"{base}/f/{slug}", iframe, f"{base}/f/{slug}/snippet.html")
 
-    @get("/submissions/{submission_id:str}", sync_to_thread=True, summary="One submission with its proof of consent (W4)",
-         **allow("marketer", "admin"))
+    @get(
+        "/submissions/{submission_id:str}",
+        sync_to_thread=True,
+        summary="One submission with its proof of consent (W4)",
+        **allow("marketer", "admin"),
+    )
     def submission(submission_id: FromPath[str]) -> StoredSubmission:
         return store.submission(submission_id)
 
-    @post("/submissions/{submission_id:str}/resend", status_code=200, sync_to_thread=True,
-          summary="Send the confirmation email again (throttled)", **allow("marketer", "admin"))
+    @post(
+        "/submissions/{submission_id:str}/resend",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Send the confirmation email again (throttled)",
+        **allow("marketer", "admin"),
+    )
     def resend(submission_id: FromPath[str]) -> StoredSubmission:
         return submissions.resend(submission_id)
 
-    return Router("/api/v1", route_handlers=[list_forms, one, save, check, publish, embed, submission, resend], tags=["forms"])
+    return Router(
+        "/api/v1", route_handlers=[list_forms, one, save, check, publish, embed, submission, resend], tags=["forms"]
+    )

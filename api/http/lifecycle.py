@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Callable, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Router, delete, get, post, put
@@ -74,34 +75,99 @@ class Switch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     enabled: bool
 
 
-def lifecycle_router(store: Store, lifecycles: LifecycleService, blocklist: Blocklist, sweep_all: Callable[[str], dict[str, int]]) -> Router:
+def lifecycle_router(
+    store: Store, lifecycles: LifecycleService, blocklist: Blocklist, sweep_all: Callable[[str], dict[str, int]]
+) -> Router:
     """Routes for record lifecycles and the records they change."""
 
     def actor(request: Request[Any, Any, Any]) -> str:
         return principal_of(request).actor
 
-    @post("/records/{record_id:str}/consent/request", status_code=200, sync_to_thread=True, summary="Ask for consent (C1, C2)", **allow("app", "admin"))
-    def request_consent(request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]) -> StoredRecord:
-        return lifecycles.consent_event(record_id, "request_sent", channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang)
+    @post(
+        "/records/{record_id:str}/consent/request",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Ask for consent (C1, C2)",
+        **allow("app", "admin"),
+    )
+    def request_consent(
+        request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
+    ) -> StoredRecord:
+        return lifecycles.consent_event(
+            record_id,
+            "request_sent",
+            channel=data.channel,
+            taken_by=data.taken_by,
+            actor=actor(request),
+            lang=data.lang,
+        )
 
-    @post("/records/{record_id:str}/consent/answer", status_code=200, sync_to_thread=True, summary="Record the answer (C1, C2)", **allow("app", "admin"))
-    def answer_consent(request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentAnswer]) -> StoredRecord:
+    @post(
+        "/records/{record_id:str}/consent/answer",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Record the answer (C1, C2)",
+        **allow("app", "admin"),
+    )
+    def answer_consent(
+        request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentAnswer]
+    ) -> StoredRecord:
         event = "answer_obtained" if data.answer == "obtained" else "answer_denied"
-        return lifecycles.consent_event(record_id, event, channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang)
+        return lifecycles.consent_event(
+            record_id, event, channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang
+        )
 
-    @post("/records/{record_id:str}/consent/given", status_code=200, sync_to_thread=True, summary="The subject gave consent unasked (C5)", **allow("app", "admin"))
-    def give_consent(request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]) -> StoredRecord:
-        return lifecycles.consent_event(record_id, "consent_given", channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang)
+    @post(
+        "/records/{record_id:str}/consent/given",
+        status_code=200,
+        sync_to_thread=True,
+        summary="The subject gave consent unasked (C5)",
+        **allow("app", "admin"),
+    )
+    def give_consent(
+        request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
+    ) -> StoredRecord:
+        return lifecycles.consent_event(
+            record_id,
+            "consent_given",
+            channel=data.channel,
+            taken_by=data.taken_by,
+            actor=actor(request),
+            lang=data.lang,
+        )
 
-    @post("/records/{record_id:str}/consent/withdraw", status_code=200, sync_to_thread=True, summary="Withdraw consent (C2, Art. 7(3))", **allow("app", "admin"))
-    def withdraw_consent(request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]) -> StoredRecord:
-        return lifecycles.consent_event(record_id, "withdrawn", channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang)
+    @post(
+        "/records/{record_id:str}/consent/withdraw",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Withdraw consent (C2, Art. 7(3))",
+        **allow("app", "admin"),
+    )
+    def withdraw_consent(
+        request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
+    ) -> StoredRecord:
+        return lifecycles.consent_event(
+            record_id, "withdrawn", channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang
+        )
 
-    @put("/records/{record_id:str}/basis", sync_to_thread=True, summary="Set one record's basis (P1, P2, P6)", **allow("app", "admin"))
-    def set_basis(request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[BasisChange]) -> StoredRecord:
+    @put(
+        "/records/{record_id:str}/basis",
+        sync_to_thread=True,
+        summary="Set one record's basis (P1, P2, P6)",
+        **allow("app", "admin"),
+    )
+    def set_basis(
+        request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[BasisChange]
+    ) -> StoredRecord:
         return lifecycles.set_basis(record_id, data.basis, actor=actor(request), lia_id=data.lia_id, lang=data.lang)
 
-    @post("/bases", status_code=200, sync_to_thread=True, summary="Set the basis of a list of records or of all matching a filter (P4)", **allow("admin"))
+    @post(
+        "/bases",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Set the basis of a list of records or of all matching a filter (P4)",
+        **allow("admin"),
+    )
     def set_bases(request: Request[Any, Any, Any], data: JSONBody[BulkBasisChange]) -> BulkResult:
         if (data.ids is None) == (data.filter is None):
             raise RequestError("request.ambiguous", "give either ids or filter - at $.ids")
@@ -111,39 +177,94 @@ def lifecycle_router(store: Store, lifecycles: LifecycleService, blocklist: Bloc
         return lifecycles.set_basis_many(data.basis, where, actor=actor(request), lia_id=data.lia_id)
 
     @get("/reviews", sync_to_thread=True, summary="Records whose basis is due for review (P5)", **allow("admin", "app"))
-    def reviews(request: Request[Any, Any, Any], module: Annotated[str | None, QueryParameter()] = None,
-                limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> list[StoredRecord]:
+    def reviews(
+        request: Request[Any, Any, Any],
+        module: Annotated[str | None, QueryParameter()] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> list[StoredRecord]:
         return lifecycles.due_for_review(store.resolve_module(module) if module else None, limit)
 
-    @post("/lias", status_code=201, sync_to_thread=True, summary="Record a legitimate-interest assessment (P2)", **allow("admin"))
+    @post(
+        "/lias",
+        status_code=201,
+        sync_to_thread=True,
+        summary="Record a legitimate-interest assessment (P2)",
+        **allow("admin"),
+    )
     def add_lia(request: Request[Any, Any, Any], data: JSONBody[NewLia]) -> Lia:
-        return store.add_lia(data.purpose, data.necessity, data.balancing, data.assessed_by, data.assessed_at, actor(request))
+        return store.add_lia(
+            data.purpose, data.necessity, data.balancing, data.assessed_by, data.assessed_at, actor(request)
+        )
 
-    @get("/lias/{lia_id:int}", sync_to_thread=False, summary="One legitimate-interest assessment", **allow("admin", "app"))
+    @get(
+        "/lias/{lia_id:int}",
+        sync_to_thread=False,
+        summary="One legitimate-interest assessment",
+        **allow("admin", "app"),
+    )
     def one_lia(request: Request[Any, Any, Any], lia_id: FromPath[int]) -> Lia:
         return store.lia(lia_id)
 
-    @post("/blocklist", status_code=201, sync_to_thread=True, summary="Block a subject by email and/or phone (B1, B2)", **allow("admin", "app"))
+    @post(
+        "/blocklist",
+        status_code=201,
+        sync_to_thread=True,
+        summary="Block a subject by email and/or phone (B1, B2)",
+        **allow("admin", "app"),
+    )
     def block(request: Request[Any, Any, Any], data: JSONBody[NewBlock]) -> list[BlockEntry]:
         return blocklist.add(email=data.email, phone=data.phone, reason=data.reason, actor=actor(request))
 
     @get("/blocklist", sync_to_thread=True, summary="List blocklist entries: keyed hashes only (B2)", **allow("admin"))
-    def list_blocks(request: Request[Any, Any, Any], after: Annotated[int, QueryParameter(ge=0)] = 0,
-                    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> list[BlockEntry]:
+    def list_blocks(
+        request: Request[Any, Any, Any],
+        after: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> list[BlockEntry]:
         return store.blocklist_entries(limit, after)
 
-    @delete("/blocklist/{entry_id:int}", sync_to_thread=True, summary="Take an entry off the blocklist", **allow("admin"))
+    @delete(
+        "/blocklist/{entry_id:int}", sync_to_thread=True, summary="Take an entry off the blocklist", **allow("admin")
+    )
     def unblock(request: Request[Any, Any, Any], entry_id: FromPath[int]) -> None:
         store.remove_block(entry_id)
 
-    @put("/compliance", sync_to_thread=True, summary="Turn compliance on or off (S1); bases are reset on every record (S4)", **allow("admin"))
+    @put(
+        "/compliance",
+        sync_to_thread=True,
+        summary="Turn compliance on or off (S1); bases are reset on every record (S4)",
+        **allow("admin"),
+    )
     def switch(request: Request[Any, Any, Any], data: JSONBody[Switch]) -> dict[str, int]:
         return lifecycles.switch_compliance(data.enabled, actor(request))
 
-    @post("/sweep", status_code=200, sync_to_thread=True, summary="Move records whose waiting period is over to no_response now (C3)", **allow("admin"))
+    @post(
+        "/sweep",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Move records whose waiting period is over to no_response now (C3)",
+        **allow("admin"),
+    )
     def sweep(request: Request[Any, Any, Any]) -> dict[str, int]:
         return sweep_all(actor(request))
 
-    return Router("/api/v1", route_handlers=[request_consent, answer_consent, give_consent, withdraw_consent, set_basis,
-                                             set_bases, reviews, add_lia, one_lia, block, list_blocks, unblock, switch, sweep],
-                  tags=["lifecycles"])
+    return Router(
+        "/api/v1",
+        route_handlers=[
+            request_consent,
+            answer_consent,
+            give_consent,
+            withdraw_consent,
+            set_basis,
+            set_bases,
+            reviews,
+            add_lia,
+            one_lia,
+            block,
+            list_blocks,
+            unblock,
+            switch,
+            sweep,
+        ],
+        tags=["lifecycles"],
+    )

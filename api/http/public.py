@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 
-from engine import ConflictError, LawfulError
+from engine import ConflictError, Lang, LawfulError
 from forms import CSRF_FIELD, render_form, render_thank_you
 
 from ..submissions import CONFIRM_PAGE_SECONDS, FORM_TOKEN_SECONDS, SubmissionService
@@ -18,7 +18,7 @@ from ..web import html, render, texts
 MAX_BODY = 256 * 1024
 
 
-def _lang(value: str | None) -> str:
+def _lang(value: str | None) -> Lang:
     return "nl" if value == "nl" else "en"
 
 
@@ -26,17 +26,26 @@ def public_router(submissions: SubmissionService) -> Router:
     """Routes under /f: public, no sign-in; CSRF tokens are signed and time-limited."""
     forms = submissions.forms
 
-    def page(slug: str, lang: str, embed: bool, values: Any = None, errors: Any = ()) -> str:
+    def page(slug: str, lang: Lang, embed: bool, values: Any = None, errors: Any = ()) -> str:
         form, _ = forms.published(slug)
-        return render_form(form, lang=lang, action=f"/f/{slug}?lang={lang}{'&embed=1' if embed else ''}",  # type: ignore[arg-type]
-                           csrf_token=submissions.page_token(f"form:{slug}"), values=values, errors=errors, embed=embed)
+        return render_form(
+            form,
+            lang=lang,
+            action=f"/f/{slug}?lang={lang}{'&embed=1' if embed else ''}",
+            csrf_token=submissions.page_token(f"form:{slug}"),
+            values=values,
+            errors=errors,
+            embed=embed,
+        )
 
-    def message(lang: str, key: str, status: int, back: str | None = None) -> Response[str]:
+    def message(lang: Lang, key: str, status: int, back: str | None = None) -> Response[str]:
         t = texts(lang)
         return html(render("public/message.html", lang=lang, title=t[key], text=t[key], t=t, back=back), status)
 
     @get("/{slug:str}", sync_to_thread=True, include_in_schema=False)
-    def show(slug: FromPath[str], lang: FromQuery[str | None] = None, embed: FromQuery[str | None] = None) -> Response[str]:
+    def show(
+        slug: FromPath[str], lang: FromQuery[str | None] = None, embed: FromQuery[str | None] = None
+    ) -> Response[str]:
         lang = _lang(lang)
         try:
             return html(page(slug, lang, embed == "1"))
@@ -50,24 +59,40 @@ def public_router(submissions: SubmissionService) -> Router:
             form, _ = forms.published(slug)
         except LawfulError:
             return message(lang, "not_found", 404)
-        body = render_form(form, lang=lang, action=f"{submissions.public_url}/f/{slug}?lang={lang}",  # type: ignore[arg-type]
-                           csrf_token=submissions.page_token(f"form:{slug}"), embed=True)
+        body = render_form(
+            form,
+            lang=lang,
+            action=f"{submissions.public_url}/f/{slug}?lang={lang}",
+            csrf_token=submissions.page_token(f"form:{slug}"),
+            embed=True,
+        )
         return html(body, headers={"Content-Disposition": f'inline; filename="{slug}-{lang}.html"'})
 
     @post("/{slug:str}", include_in_schema=False, request_max_body_size=MAX_BODY)
-    async def submit(request: Request[Any, Any, Any], slug: FromPath[str], lang: FromQuery[str | None] = None,
-                     embed: FromQuery[str | None] = None) -> Response[str]:
+    async def submit(
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        lang: FromQuery[str | None] = None,
+        embed: FromQuery[str | None] = None,
+    ) -> Response[str]:
         pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
         return await asyncio.to_thread(handle_submit, request, slug, _lang(lang), embed == "1", pairs)
 
-    def handle_submit(request: Request[Any, Any, Any], slug: str, lang: str, embedded: bool, pairs: list[tuple[str, str]]) -> Response[str]:
+    def handle_submit(
+        request: Request[Any, Any, Any], slug: str, lang: Lang, embedded: bool, pairs: list[tuple[str, str]]
+    ) -> Response[str]:
         token = next((v for k, v in pairs if k == CSRF_FIELD), "")
         if not submissions.is_valid_token(f"form:{slug}", token, FORM_TOKEN_SECONDS):
             return message(lang, "bad_token", 403, back=f"/f/{slug}?lang={lang}")
         try:
-            result = submissions.submit(slug, pairs, lang=lang, ip=request.client.host if request.client else "unknown",
-                                        user_agent=request.headers.get("user-agent", "")[:500],
-                                        page_url=request.headers.get("referer", f"{submissions.public_url}/f/{slug}")[:2000])
+            result = submissions.submit(
+                slug,
+                pairs,
+                lang=lang,
+                ip=request.client.host if request.client else "unknown",
+                user_agent=request.headers.get("user-agent", "")[:500],
+                page_url=request.headers.get("referer", f"{submissions.public_url}/f/{slug}")[:2000],
+            )
         except LawfulError:
             return message(lang, "not_found", 404)
         form, _ = forms.published(slug)
@@ -79,10 +104,18 @@ def public_router(submissions: SubmissionService) -> Router:
             return message(lang, "refused", 409)
         if result.stored is not None and result.stored.status == "pending":
             t = texts(lang)
-            return html(render("public/thanks.html", lang=lang, title=form.title.get(lang), thank_you=form.thank_you.get(lang), t=t,  # type: ignore[arg-type]
-                               resend_action=f"/f/resend/{result.stored.id}?lang={lang}",
-                               csrf_token=submissions.page_token(f"resend:{result.stored.id}")))
-        return html(render_thank_you(form, lang=lang, embed=embedded))  # type: ignore[arg-type]
+            return html(
+                render(
+                    "public/thanks.html",
+                    lang=lang,
+                    title=form.title.get(lang),
+                    thank_you=form.thank_you.get(lang),
+                    t=t,
+                    resend_action=f"/f/resend/{result.stored.id}?lang={lang}",
+                    csrf_token=submissions.page_token(f"resend:{result.stored.id}"),
+                )
+            )
+        return html(render_thank_you(form, lang=lang, embed=embedded))
 
     @get("/confirm/{token:str}", sync_to_thread=True, include_in_schema=False)
     def confirm_page(token: FromPath[str], lang: FromQuery[str | None] = None) -> Response[str]:
@@ -91,35 +124,70 @@ def public_router(submissions: SubmissionService) -> Router:
         lang = _lang(lang or (found.stored.lang if found.stored else None))
         state = "ready" if found.outcome == "confirmed" else found.outcome
         t = texts(lang)
-        return html(render("public/confirm.html", lang=lang, title=t["confirm_title"], t=t, state=state, action=f"/f/confirm/{token}?lang={lang}",
-                           csrf_token=submissions.page_token(f"confirm:{token[:16]}")), 200 if state == "ready" else 410 if state == "expired" else 404)
+        return html(
+            render(
+                "public/confirm.html",
+                lang=lang,
+                title=t["confirm_title"],
+                t=t,
+                state=state,
+                action=f"/f/confirm/{token}?lang={lang}",
+                csrf_token=submissions.page_token(f"confirm:{token[:16]}"),
+            ),
+            200 if state == "ready" else 410 if state == "expired" else 404,
+        )
 
     @post("/confirm/{token:str}", include_in_schema=False, request_max_body_size=4096)
-    async def confirm(request: Request[Any, Any, Any], token: FromPath[str], lang: FromQuery[str | None] = None) -> Response[str]:
+    async def confirm(
+        request: Request[Any, Any, Any], token: FromPath[str], lang: FromQuery[str | None] = None
+    ) -> Response[str]:
         pairs = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
         return await asyncio.to_thread(handle_confirm, token, _lang(lang), pairs)
 
-    def handle_confirm(token: str, lang: str, pairs: dict[str, str]) -> Response[str]:
+    def handle_confirm(token: str, lang: Lang, pairs: dict[str, str]) -> Response[str]:
         t = texts(lang)
         if not submissions.is_valid_token(f"confirm:{token[:16]}", pairs.get(CSRF_FIELD, ""), CONFIRM_PAGE_SECONDS):
             return message(lang, "bad_token", 403)
         result = submissions.confirm(token)
         status = {"confirmed": 200, "expired": 410}.get(result.outcome, 404)
-        return html(render("public/confirm.html", lang=lang, title=t["confirm_title"], t=t, state=result.outcome, action="", csrf_token=""), status)
+        return html(
+            render(
+                "public/confirm.html",
+                lang=lang,
+                title=t["confirm_title"],
+                t=t,
+                state=result.outcome,
+                action="",
+                csrf_token="",
+            ),
+            status,
+        )
 
     @post("/resend/{submission_id:str}", include_in_schema=False, request_max_body_size=4096)
-    async def resend(request: Request[Any, Any, Any], submission_id: FromPath[str], lang: FromQuery[str | None] = None) -> Response[str]:
+    async def resend(
+        request: Request[Any, Any, Any], submission_id: FromPath[str], lang: FromQuery[str | None] = None
+    ) -> Response[str]:
         pairs = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
         return await asyncio.to_thread(handle_resend, submission_id, _lang(lang), pairs)
 
-    def handle_resend(submission_id: str, lang: str, pairs: dict[str, str]) -> Response[str]:
+    def handle_resend(submission_id: str, lang: Lang, pairs: dict[str, str]) -> Response[str]:
         if not submissions.is_valid_token(f"resend:{submission_id}", pairs.get(CSRF_FIELD, ""), CONFIRM_PAGE_SECONDS):
             return message(lang, "bad_token", 403)
         try:
             submissions.resend(submission_id)
         except ConflictError as exc:
             status = 429 if exc.code == "submission.resend_too_soon" else 409
-            return html(render("public/message.html", lang=lang, title=texts(lang)["resend"], text=exc.message, t=texts(lang), back=None), status)
+            return html(
+                render(
+                    "public/message.html",
+                    lang=lang,
+                    title=texts(lang)["resend"],
+                    text=exc.message,
+                    t=texts(lang),
+                    back=None,
+                ),
+                status,
+            )
         return message(lang, "resent", 200)
 
     return Router("/f", route_handlers=[show, snippet, submit, confirm_page, confirm, resend])

@@ -27,17 +27,28 @@ class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lang: Lang = "en"
 
 
-
 def record_router(store: Store, records: RecordService) -> Router:
     """Routes under /api/v1/records."""
 
-    @post("/", status_code=201, sync_to_thread=True, summary="Add a record; a blocklisted subject warns or is refused (B1, CC3)",
-          **allow("app", "admin"))
+    @post(
+        "/",
+        status_code=201,
+        sync_to_thread=True,
+        summary="Add a record; a blocklisted subject warns or is refused (B1, CC3)",
+        **allow("app", "admin"),
+    )
     def add_record(request: Request[Any, Any, Any], data: JSONBody[NewRecordBody]) -> AddedRecord:
         actor = principal_of(request).actor
-        return records.add(data.module, data.data, source={"kind": "api", "by": actor}, actor=actor, record_id=data.id, lang=data.lang)
+        return records.add(
+            data.module, data.data, source={"kind": "api", "by": actor}, actor=actor, record_id=data.id, lang=data.lang
+        )
 
-    @get("/", sync_to_thread=True, summary="List records, filtered by module, basis and consent status (P4)", **allow("app", "admin"))
+    @get(
+        "/",
+        sync_to_thread=True,
+        summary="List records, filtered by module, basis and consent status (P4)",
+        **allow("app", "admin"),
+    )
     def list_records(
         module: FromQuery[str | None] = None,
         basis: FromQuery[str | None] = None,
@@ -47,8 +58,10 @@ def record_router(store: Store, records: RecordService) -> Router:
     ) -> list[StoredRecord]:
         name = store.resolve_module(module) if module else None
         params = records.rules.active(store.clock(), store.settings().pinned_version).parameters
-        for key, value, known in (("basis", basis, [b.id for b in params.bases] + ["not_applicable"]),
-                                  ("consent_status", consent_status, params.consent.statuses)):
+        for key, value, known in (
+            ("basis", basis, [b.id for b in params.bases] + ["not_applicable"]),
+            ("consent_status", consent_status, params.consent.statuses),
+        ):
             if value is not None and value not in known:
                 raise RequestError("request.unknown_value", f"{expected_one_of(key, value, known)} - at ?{key}")
         return store.records(module=name, basis=basis, consent_status=consent_status, limit=limit, after=after)
@@ -57,7 +70,12 @@ def record_router(store: Store, records: RecordService) -> Router:
     def one_record(record_id: FromPath[str]) -> StoredRecord:
         return store.record(record_id)
 
-    @get("/{record_id:str}/timeline", sync_to_thread=False, summary="A record's timeline, oldest first (A1)", **allow("app", "admin"))
+    @get(
+        "/{record_id:str}/timeline",
+        sync_to_thread=False,
+        summary="A record's timeline, oldest first (A1)",
+        **allow("app", "admin"),
+    )
     def timeline(record_id: FromPath[str]) -> list[TimelineEntry]:
         store.record(record_id)
         return store.timeline(record_id)
@@ -76,18 +94,29 @@ def module_router(store: Store, rules: RulesHost) -> Router:
     def one_module(name: FromPath[str]) -> ModuleLayout:
         return store.module(name)
 
-    @put("/{name:str}", sync_to_thread=False, summary="Create or replace a module's field layout",
-         **allow("admin", doc="Personal marking in the layout is checked by the engine (F1-F4); a refused marking refuses the whole layout."))
+    @put(
+        "/{name:str}",
+        sync_to_thread=False,
+        summary="Create or replace a module's field layout",
+        **allow(
+            "admin",
+            doc="Personal marking in the layout is checked by the engine (F1-F4); a refused marking refuses the whole layout.",
+        ),
+    )
     def put_module(request: Request[Any, Any, Any], name: FromPath[str], data: JSONBody[ModuleLayout]) -> ModuleLayout:
         if data.name != name:
-            raise RequestError("request.mismatch", f"the path names module {name!r} but the body names {data.name!r} - at $.name")
+            raise RequestError(
+                "request.mismatch", f"the path names module {name!r} but the body names {data.name!r} - at $.name"
+            )
         settings = store.settings()
         shape = check_layout(data, rules.active(store.clock(), settings.pinned_version).parameters)
         if shape:
             raise RequestError("layout.invalid", f"{len(shape)} problem(s) with the layout", shape)
         problems = check_marking(data, settings, rules, store.clock())
         if problems:
-            raise RequestError("layout.marking_refused", f"{len(problems)} personal marking(s) refused by the rules", problems)
+            raise RequestError(
+                "layout.marking_refused", f"{len(problems)} personal marking(s) refused by the rules", problems
+            )
         return store.put_module(data, principal_of(request).actor, keep_marking=False)
 
     return Router("/api/v1/modules", route_handlers=[list_modules, one_module, put_module], tags=["modules"])

@@ -46,8 +46,15 @@ class VersionDetail(msgspec.Struct, frozen=True):
 
 
 def _info(ruleset: Ruleset, active: Ruleset) -> VersionInfo:
-    return VersionInfo(ruleset.version, ruleset.effective, ruleset.digest, ruleset.summary, ruleset.changes,
-                       len(ruleset.rules), ruleset is active)
+    return VersionInfo(
+        ruleset.version,
+        ruleset.effective,
+        ruleset.digest,
+        ruleset.summary,
+        ruleset.changes,
+        len(ruleset.rules),
+        ruleset is active,
+    )
 
 
 def ruleset_router(rules: RulesHost, store: Store) -> Router:
@@ -61,8 +68,14 @@ def ruleset_router(rules: RulesHost, store: Store) -> Router:
     def list_versions() -> RulesetInfo:
         current, pin = active()
         error = rules.last_error
-        return RulesetInfo(rules.library.name, current.version, pin, [_info(r, current) for r in rules.library.versions],
-                           rules.loaded_at, list(error.problems) if error else None)
+        return RulesetInfo(
+            rules.library.name,
+            current.version,
+            pin,
+            [_info(r, current) for r in rules.library.versions],
+            rules.loaded_at,
+            list(error.problems) if error else None,
+        )
 
     @get("/{version:str}", sync_to_thread=False, summary="One version with its rules", **allow(*ROLES))
     def one_version(version: FromPath[str]) -> VersionDetail:
@@ -70,7 +83,9 @@ def ruleset_router(rules: RulesHost, store: Store) -> Router:
         ruleset = rules.library.get(version)
         return VersionDetail(_info(ruleset, current), [r.rule for r in ruleset.rules])
 
-    @get("/{old:str}/diff/{new:str}", sync_to_thread=False, summary="What changed between two versions", **allow(*ROLES))
+    @get(
+        "/{old:str}/diff/{new:str}", sync_to_thread=False, summary="What changed between two versions", **allow(*ROLES)
+    )
     def diff(old: FromPath[str], new: FromPath[str]) -> RulesetDiff:
         return diff_rulesets(rules.library.get(old), rules.library.get(new))
 

@@ -37,25 +37,53 @@ def settings_router(store: Store, settings: SettingsService, decisions: Decision
     def read_settings() -> ControllerSettings:
         return store.settings()
 
-    @put("/settings", sync_to_thread=True, summary="Change the compliance settings",
-         **allow("admin", doc="Send the settings as read, changed; `version` must still be current. Each change is checked "
-                              "against the active rules (modules in scope, channel pairs, waiting period range, time zone)."))
+    @put(
+        "/settings",
+        sync_to_thread=True,
+        summary="Change the compliance settings",
+        **allow(
+            "admin",
+            doc="Send the settings as read, changed; `version` must still be current. Each change is checked "
+            "against the active rules (modules in scope, channel pairs, waiting period range, time zone).",
+        ),
+    )
     def change_settings(request: Request[Any, Any, Any], data: JSONBody[ControllerSettings]) -> ControllerSettings:
         return settings.change(data, principal_of(request).actor)
 
-    @get("/settings/history", sync_to_thread=True, summary="Every settings version, with who made it and when", **allow("admin"))
+    @get(
+        "/settings/history",
+        sync_to_thread=True,
+        summary="Every settings version, with who made it and when",
+        **allow("admin"),
+    )
     def history() -> list[dict[str, Any]]:
         return store.settings_history()
 
-    @put("/modules/{name:str}/fields/{field:str}", sync_to_thread=True, summary="Mark a field personal, or unmark it (F1-F4, F6)",
-         **allow("admin", doc="The engine decides (field_marking): a field of a module not in scope, a lookup, formula or "
-                              "auto-number field, or a field past the limit is refused with the rule's id."))
-    def mark(request: Request[Any, Any, Any], name: FromPath[str], field: FromPath[str], data: JSONBody[Marking]) -> MarkedField:
+    @put(
+        "/modules/{name:str}/fields/{field:str}",
+        sync_to_thread=True,
+        summary="Mark a field personal, or unmark it (F1-F4, F6)",
+        **allow(
+            "admin",
+            doc="The engine decides (field_marking): a field of a module not in scope, a lookup, formula or "
+            "auto-number field, or a field past the limit is refused with the rule's id.",
+        ),
+    )
+    def mark(
+        request: Request[Any, Any, Any], name: FromPath[str], field: FromPath[str], data: JSONBody[Marking]
+    ) -> MarkedField:
         module = store.resolve_module(name)
-        decision = decisions.decide(DecisionQuery(question="field_marking", module=module, field=field, classification=data.classification))
+        decision = decisions.decide(
+            DecisionQuery(question="field_marking", module=module, field=field, classification=data.classification)
+        )
         if decision.effect == "deny":
-            raise ConflictError("field.marking_refused", f"{decision.reasons[0].message} (rule {decision.decided_by})",
-                                [Problem(decision.decided_by, decision.reasons[0].message, path="$.classification")])
-        return MarkedField(store.mark_field(module, field, data.classification, data.encrypted, principal_of(request).actor), decision)
+            raise ConflictError(
+                "field.marking_refused",
+                f"{decision.reasons[0].message} (rule {decision.decided_by})",
+                [Problem(decision.decided_by, decision.reasons[0].message, path="$.classification")],
+            )
+        return MarkedField(
+            store.mark_field(module, field, data.classification, data.encrypted, principal_of(request).actor), decision
+        )
 
     return Router("/api/v1", route_handlers=[read_settings, change_settings, history, mark], tags=["settings"])

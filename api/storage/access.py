@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 import msgspec
 import sqlalchemy as sa
@@ -48,8 +48,11 @@ class AccessStore:
         with writing(self.engine) as c:
             if c.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).first():
                 raise ConflictError("user.exists", f"a user named {username!r} exists already")
-            c.execute(t.users.insert().values(username=username, password_hash=password_hash, role=role,
-                                              created_at=self.clock(), created_by=actor))
+            c.execute(
+                t.users.insert().values(
+                    username=username, password_hash=password_hash, role=role, created_at=self.clock(), created_by=actor
+                )
+            )
         return self.user(username)
 
     def user(self, username: str) -> User:
@@ -63,8 +66,11 @@ class AccessStore:
     def password_hash(self, username: str) -> str | None:
         """Return the stored password hash of an enabled user, or None."""
         with reading(self.engine) as c:
-            return c.execute(sa.select(t.users.c.password_hash)
-                             .where(t.users.c.username == username, t.users.c.disabled_at.is_(None))).scalar()
+            return c.execute(
+                sa.select(t.users.c.password_hash).where(
+                    t.users.c.username == username, t.users.c.disabled_at.is_(None)
+                )
+            ).scalar()
 
     def users(self) -> list[User]:
         """List users by name."""
@@ -84,13 +90,19 @@ class AccessStore:
     def add_key(self, prefix: str, digest: str, name: str, role: str, actor: str) -> ApiKey:
         """Store a new API key by its prefix and the digest of its secret."""
         with writing(self.engine) as c:
-            c.execute(t.api_keys.insert().values(prefix=prefix, digest=digest, name=name, role=role, created_at=self.clock(), created_by=actor))
+            c.execute(
+                t.api_keys.insert().values(
+                    prefix=prefix, digest=digest, name=name, role=role, created_at=self.clock(), created_by=actor
+                )
+            )
         return next(k for k in self.keys() if k.prefix == prefix)
 
     def key_by_prefix(self, prefix: str) -> tuple[ApiKey, str] | None:
         """Return a key that is not revoked, with its digest, by prefix."""
         with reading(self.engine) as c:
-            row = c.execute(sa.select(t.api_keys).where(t.api_keys.c.prefix == prefix, t.api_keys.c.revoked_at.is_(None))).one_or_none()
+            row = c.execute(
+                sa.select(t.api_keys).where(t.api_keys.c.prefix == prefix, t.api_keys.c.revoked_at.is_(None))
+            ).one_or_none()
         if row is None:
             return None
         values = row._asdict()
@@ -106,22 +118,36 @@ class AccessStore:
     def revoke_key(self, key_id: int) -> None:
         """Revoke a key."""
         with writing(self.engine) as c:
-            if not c.execute(t.api_keys.update().where(t.api_keys.c.id == key_id, t.api_keys.c.revoked_at.is_(None))
-                             .values(revoked_at=self.clock())).rowcount:
+            if not c.execute(
+                t.api_keys.update()
+                .where(t.api_keys.c.id == key_id, t.api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=self.clock())
+            ).rowcount:
                 raise NotFoundError("key.unknown", f"no active API key has id {key_id}")
 
     def add_session(self, digest: str, username: str, csrf: str, lifetime: dt.timedelta) -> None:
         """Start a web session for a user."""
         now = self.clock()
         with writing(self.engine) as c:
-            user_id = c.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).scalar_one()
+            user_id: int = c.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).scalar_one()
             c.execute(t.web_sessions.delete().where(t.web_sessions.c.expires_at <= now))
-            c.execute(t.web_sessions.insert().values(digest=digest, user_id=user_id, csrf=csrf, created_at=now, expires_at=now + lifetime))
+            c.execute(
+                t.web_sessions.insert().values(
+                    digest=digest, user_id=user_id, csrf=csrf, created_at=now, expires_at=now + lifetime
+                )
+            )
 
     def session(self, digest: str) -> tuple[User, str] | None:
         """Return the user and CSRF token of a live session."""
-        query = (sa.select(t.users, t.web_sessions.c.csrf).join(t.web_sessions, t.web_sessions.c.user_id == t.users.c.id)
-                 .where(t.web_sessions.c.digest == digest, t.web_sessions.c.expires_at > self.clock(), t.users.c.disabled_at.is_(None)))
+        query = (
+            sa.select(t.users, t.web_sessions.c.csrf)
+            .join(t.web_sessions, t.web_sessions.c.user_id == t.users.c.id)
+            .where(
+                t.web_sessions.c.digest == digest,
+                t.web_sessions.c.expires_at > self.clock(),
+                t.users.c.disabled_at.is_(None),
+            )
+        )
         with reading(self.engine) as c:
             row = c.execute(query).one_or_none()
         if row is None:

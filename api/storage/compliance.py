@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -14,8 +15,18 @@ from . import schema as t
 from .database import reading, writing
 from .models import BlockEntry, Lia, StoredRecord
 
-STATE_COLUMNS = frozenset({"basis", "lia_id", "consent_status", "consent_deadline", "restricted", "awaiting_confirmation",
-                           "basis_set_at", "consent_changed_at"})
+STATE_COLUMNS = frozenset(
+    {
+        "basis",
+        "lia_id",
+        "consent_status",
+        "consent_deadline",
+        "restricted",
+        "awaiting_confirmation",
+        "basis_set_at",
+        "consent_changed_at",
+    }
+)
 
 
 class RecordFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -30,8 +41,11 @@ class RecordFilter(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         """Return the filter as SQL conditions on the records table."""
         found: list[sa.ColumnElement[bool]] = []
-        for column, value in ((t.records.c.module, self.module), (t.records.c.basis, self.basis),
-                              (t.records.c.consent_status, self.consent_status)):
+        for column, value in (
+            (t.records.c.module, self.module),
+            (t.records.c.basis, self.basis),
+            (t.records.c.consent_status, self.consent_status),
+        ):
             if value is not None:
                 found.append(column == value)
         if self.ids is not None:
@@ -60,18 +74,25 @@ class ComplianceStore:
     record: Callable[[str], StoredRecord]
     _open_record: Callable[[sa.Row[Any]], StoredRecord]
 
-    def change_state(self, record_id: str, expect: dict[str, Any], changes: dict[str, Any], rows: Sequence[TimelineRow]) -> StoredRecord:
+    def change_state(
+        self, record_id: str, expect: dict[str, Any], changes: dict[str, Any], rows: Sequence[TimelineRow]
+    ) -> StoredRecord:
         """Change a record's state if it still is as `expect` says, and add timeline rows, together."""
         if set(changes) - STATE_COLUMNS or set(expect) - STATE_COLUMNS:
             raise ValueError(f"not record state: {sorted((set(changes) | set(expect)) - STATE_COLUMNS)}")
         now = self.clock()
         with writing(self.engine) as c:
-            query = t.records.update().where(t.records.c.id == record_id, *(t.records.c[k] == v for k, v in expect.items()))
+            query = t.records.update().where(
+                t.records.c.id == record_id, *(t.records.c[k] == v for k, v in expect.items())
+            )
             if not c.execute(query.values(updated_at=now, **changes)).rowcount:
                 exists = c.execute(sa.select(t.records.c.id).where(t.records.c.id == record_id)).first()
                 if exists is None:
                     raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
-                raise ConflictError("record.changed", f"record {record_id} was changed by someone else meanwhile; nothing was changed, try again")
+                raise ConflictError(
+                    "record.changed",
+                    f"record {record_id} was changed by someone else meanwhile; nothing was changed, try again",
+                )
             self._timeline(c, [record_id], rows, now)
         return self.record(record_id)
 
@@ -85,8 +106,9 @@ class ComplianceStore:
         if values:
             c.execute(t.timeline.insert(), values)
 
-    def bulk_transition(self, column: str, moves: dict[str, tuple[str, TimelineRow]], where: RecordFilter,
-                        changes: dict[str, Any]) -> dict[str, int]:
+    def bulk_transition(
+        self, column: str, moves: dict[str, tuple[str, TimelineRow]], where: RecordFilter, changes: dict[str, Any]
+    ) -> dict[str, int]:
         """Move every record matching `where` from each state in `moves` to its new state, with one
         timeline row each, in one transaction; return how many records left each state."""
         if column not in STATE_COLUMNS or set(changes) - STATE_COLUMNS:
@@ -99,23 +121,39 @@ class ComplianceStore:
         with writing(self.engine) as c:
             # Every row is written from the state before any update, so no record moves twice.
             for old, (_new, row) in moves.items():
-                select = sa.select(t.records.c.id, sa.literal(now, t.UtcDateTime), sa.literal(row.actor), sa.literal(row.kind),
-                                   sa.literal(row.summary), sa.literal(row.detail, t.JSON), sa.literal(row.rule_id, sa.String),
-                                   sa.literal(row.ruleset_version, sa.String)).where(*conditions, state == old)
+                select = sa.select(
+                    t.records.c.id,
+                    sa.literal(now, t.UtcDateTime),
+                    sa.literal(row.actor),
+                    sa.literal(row.kind),
+                    sa.literal(row.summary),
+                    sa.literal(row.detail, t.JSON),
+                    sa.literal(row.rule_id, sa.String),
+                    sa.literal(row.ruleset_version, sa.String),
+                ).where(*conditions, state == old)
                 # (the driver's rowcount of INSERT ... SELECT is not reliable on SQLite: count first)
-                counts[old] = int(c.execute(sa.select(sa.func.count()).select_from(t.records).where(*conditions, state == old)).scalar_one())
+                counts[old] = int(
+                    c.execute(
+                        sa.select(sa.func.count()).select_from(t.records).where(*conditions, state == old)
+                    ).scalar_one()
+                )
                 if counts[old]:
                     c.execute(t.timeline.insert().from_select(columns, select))
             if moves:
                 new_state = sa.case({old: new for old, (new, _row) in moves.items()}, value=state)
-                c.execute(t.records.update().where(*conditions, state.in_(list(moves)))
-                          .values({column: new_state, "updated_at": now, **changes}))
+                c.execute(
+                    t.records.update()
+                    .where(*conditions, state.in_(list(moves)))
+                    .values({column: new_state, "updated_at": now, **changes})
+                )
         return counts
 
     def count_where(self, where: RecordFilter) -> int:
         """Count the records matching a filter."""
         with reading(self.engine) as c:
-            return int(c.execute(sa.select(sa.func.count()).select_from(t.records).where(*where.conditions())).scalar_one())
+            return int(
+                c.execute(sa.select(sa.func.count()).select_from(t.records).where(*where.conditions())).scalar_one()
+            )
 
     def state_counts(self, column: str, where: RecordFilter) -> dict[str, int]:
         """Count matching records by the value of one state column."""
@@ -123,9 +161,14 @@ class ComplianceStore:
         with reading(self.engine) as c:
             return dict(c.execute(sa.select(col, sa.func.count()).where(*where.conditions()).group_by(col)).all())  # type: ignore[arg-type]
 
-    def due_for_review(self, now: dt.datetime, months: dict[str, int], module: str | None, limit: int) -> list[StoredRecord]:
+    def due_for_review(
+        self, now: dt.datetime, months: dict[str, int], module: str | None, limit: int
+    ) -> list[StoredRecord]:
         """Records whose basis was set longer ago than its review interval (P5), oldest first."""
-        due = [sa.and_(t.records.c.basis == basis, t.records.c.basis_set_at <= add_months(now, -n)) for basis, n in months.items()]
+        due = [
+            sa.and_(t.records.c.basis == basis, t.records.c.basis_set_at <= add_months(now, -n))
+            for basis, n in months.items()
+        ]
         query = sa.select(t.records).where(sa.or_(*due)).order_by(t.records.c.basis_set_at).limit(limit)
         if module is not None:
             query = query.where(t.records.c.module == module)
@@ -134,13 +177,25 @@ class ComplianceStore:
 
     # Legitimate-interest assessments -------------------------------------------------------
 
-    def add_lia(self, purpose: str, necessity: str, balancing: str, assessed_by: str, assessed_at: dt.datetime, actor: str) -> Lia:
+    def add_lia(
+        self, purpose: str, necessity: str, balancing: str, assessed_by: str, assessed_at: dt.datetime, actor: str
+    ) -> Lia:
         """Record a legitimate-interest assessment (P2)."""
         now = self.clock()
         with writing(self.engine) as c:
-            lia_id = c.execute(t.lias.insert().values(purpose=purpose, necessity=necessity, balancing=balancing, assessed_by=assessed_by,
-                                                      assessed_at=assessed_at, created_at=now, created_by=actor)).inserted_primary_key[0]
-        return self.lia(int(lia_id))
+            key = c.execute(
+                t.lias.insert().values(
+                    purpose=purpose,
+                    necessity=necessity,
+                    balancing=balancing,
+                    assessed_by=assessed_by,
+                    assessed_at=assessed_at,
+                    created_at=now,
+                    created_by=actor,
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return self.lia(int(key[0]))
 
     def lia(self, lia_id: int) -> Lia:
         """Return one assessment."""
@@ -155,10 +210,18 @@ class ComplianceStore:
     def add_block(self, kind: str, digest: str, reason: str, actor: str) -> BlockEntry:
         """Put a keyed hash on the blocklist; adding one that is there already changes nothing."""
         with writing(self.engine) as c:
-            found = c.execute(sa.select(t.blocklist).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)).one_or_none()
+            found = c.execute(
+                sa.select(t.blocklist).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)
+            ).one_or_none()
             if found is None:
-                c.execute(t.blocklist.insert().values(kind=kind, digest=digest, reason=reason, added_at=self.clock(), added_by=actor))
-                found = c.execute(sa.select(t.blocklist).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)).one()
+                c.execute(
+                    t.blocklist.insert().values(
+                        kind=kind, digest=digest, reason=reason, added_at=self.clock(), added_by=actor
+                    )
+                )
+                found = c.execute(
+                    sa.select(t.blocklist).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)
+                ).one()
         return BlockEntry(**found._asdict())
 
     def blocked(self, pairs: Iterable[tuple[str, str]]) -> list[BlockEntry]:
@@ -168,14 +231,16 @@ class ComplianceStore:
         found = []
         with reading(self.engine) as c:
             for start in range(0, len(digests), 500):
-                query = sa.select(t.blocklist).where(t.blocklist.c.digest.in_(digests[start:start + 500]))
+                query = sa.select(t.blocklist).where(t.blocklist.c.digest.in_(digests[start : start + 500]))
                 found += [BlockEntry(**row._asdict()) for row in c.execute(query)]
         return [entry for entry in found if (entry.kind, entry.digest) in wanted]
 
     def blocklist_entries(self, limit: int = 100, after: int = 0) -> list[BlockEntry]:
         """List blocklist entries by id."""
         with reading(self.engine) as c:
-            rows = c.execute(sa.select(t.blocklist).where(t.blocklist.c.id > after).order_by(t.blocklist.c.id).limit(limit))
+            rows = c.execute(
+                sa.select(t.blocklist).where(t.blocklist.c.id > after).order_by(t.blocklist.c.id).limit(limit)
+            )
             return [BlockEntry(**row._asdict()) for row in rows]
 
     def remove_block(self, entry_id: int) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -71,10 +72,24 @@ class FormStore:
         with writing(self.engine) as c:
             exists = c.execute(sa.select(t.forms.c.slug).where(t.forms.c.slug == slug)).first()
             if exists is None:
-                c.execute(t.forms.insert().values(slug=slug, module=module, draft=draft, current_version=None, created_at=now,
-                                                  created_by=actor, updated_at=now, updated_by=actor))
+                c.execute(
+                    t.forms.insert().values(
+                        slug=slug,
+                        module=module,
+                        draft=draft,
+                        current_version=None,
+                        created_at=now,
+                        created_by=actor,
+                        updated_at=now,
+                        updated_by=actor,
+                    )
+                )
             else:
-                c.execute(t.forms.update().where(t.forms.c.slug == slug).values(module=module, draft=draft, updated_at=now, updated_by=actor))
+                c.execute(
+                    t.forms.update()
+                    .where(t.forms.c.slug == slug)
+                    .values(module=module, draft=draft, updated_at=now, updated_by=actor)
+                )
         return self.form(slug)
 
     def form(self, slug: str) -> StoredForm:
@@ -90,14 +105,34 @@ class FormStore:
         with reading(self.engine) as c:
             return [StoredForm(**row._asdict()) for row in c.execute(sa.select(t.forms).order_by(t.forms.c.slug))]
 
-    def publish(self, slug: str, schema: dict[str, Any], digest: str, report: dict[str, Any], actor: str) -> FormVersion:
+    def publish(
+        self, slug: str, schema: dict[str, Any], digest: str, report: dict[str, Any], actor: str
+    ) -> FormVersion:
         """Store a new immutable version and make it the published one."""
         now = self.clock()
         with writing(self.engine) as c:
-            last = c.execute(sa.select(sa.func.max(t.form_versions.c.version)).where(t.form_versions.c.slug == slug)).scalar() or 0
-            c.execute(t.form_versions.insert().values(slug=slug, version=last + 1, schema=schema, digest=digest, report=report,
-                                                      published_at=now, published_by=actor))
-            c.execute(t.forms.update().where(t.forms.c.slug == slug).values(current_version=last + 1, updated_at=now, updated_by=actor))
+            last = (
+                c.execute(
+                    sa.select(sa.func.max(t.form_versions.c.version)).where(t.form_versions.c.slug == slug)
+                ).scalar()
+                or 0
+            )
+            c.execute(
+                t.form_versions.insert().values(
+                    slug=slug,
+                    version=last + 1,
+                    schema=schema,
+                    digest=digest,
+                    report=report,
+                    published_at=now,
+                    published_by=actor,
+                )
+            )
+            c.execute(
+                t.forms.update()
+                .where(t.forms.c.slug == slug)
+                .values(current_version=last + 1, updated_at=now, updated_by=actor)
+            )
         return self.form_version(slug, last + 1)
 
     def form_version(self, slug: str, version: int | None = None) -> FormVersion:
@@ -107,7 +142,9 @@ class FormStore:
                 version = c.execute(sa.select(t.forms.c.current_version).where(t.forms.c.slug == slug)).scalar()
                 if version is None:
                     raise NotFoundError("form.not_published", f"form {slug!r} is not published")
-            row = c.execute(sa.select(t.form_versions).where(t.form_versions.c.slug == slug, t.form_versions.c.version == version)).one_or_none()
+            row = c.execute(
+                sa.select(t.form_versions).where(t.form_versions.c.slug == slug, t.form_versions.c.version == version)
+            ).one_or_none()
         if row is None:
             raise NotFoundError("form.unknown_version", f"form {slug!r} has no version {version}")
         return FormVersion(**row._asdict())
@@ -115,7 +152,9 @@ class FormStore:
     def form_versions(self, slug: str) -> list[FormVersion]:
         """Every published version of a form, oldest first."""
         with reading(self.engine) as c:
-            rows = c.execute(sa.select(t.form_versions).where(t.form_versions.c.slug == slug).order_by(t.form_versions.c.version))
+            rows = c.execute(
+                sa.select(t.form_versions).where(t.form_versions.c.slug == slug).order_by(t.form_versions.c.version)
+            )
             return [FormVersion(**row._asdict()) for row in rows]
 
     def add_submission(self, submission: StoredSubmission) -> StoredSubmission:
@@ -141,7 +180,9 @@ class FormStore:
     def update_submission(self, submission_id: str, expect_status: str, **changes: Any) -> StoredSubmission:
         """Change a submission if it still has the expected status (a token is used once)."""
         with writing(self.engine) as c:
-            query = t.submissions.update().where(t.submissions.c.id == submission_id, t.submissions.c.status == expect_status)
+            query = t.submissions.update().where(
+                t.submissions.c.id == submission_id, t.submissions.c.status == expect_status
+            )
             if not c.execute(query.values(**changes)).rowcount:
                 raise ConflictError("submission.changed", "this submission was confirmed, expired or changed meanwhile")
         return self.submission(submission_id)
@@ -149,15 +190,23 @@ class FormStore:
     def recent_submissions(self, ip_digest: str, since: dt.datetime) -> int:
         """Count submissions from one address since an instant (the per-IP limit)."""
         with reading(self.engine) as c:
-            query = sa.select(sa.func.count()).select_from(t.submissions).where(t.submissions.c.ip_digest == ip_digest,
-                                                                                t.submissions.c.submitted_at > since)
+            query = (
+                sa.select(sa.func.count())
+                .select_from(t.submissions)
+                .where(t.submissions.c.ip_digest == ip_digest, t.submissions.c.submitted_at > since)
+            )
             return int(c.execute(query).scalar_one())
 
     def expire_submissions(self, now: dt.datetime) -> list[StoredSubmission]:
         """Mark unconfirmed submissions past their waiting period as expired; return them (W3)."""
         with writing(self.engine) as c:
-            rows = c.execute(sa.select(t.submissions).where(t.submissions.c.status == "pending", t.submissions.c.expires_at <= now)).all()
+            rows = c.execute(
+                sa.select(t.submissions).where(t.submissions.c.status == "pending", t.submissions.c.expires_at <= now)
+            ).all()
             if rows:
-                c.execute(t.submissions.update().where(t.submissions.c.id.in_([r.id for r in rows]))
-                          .values(status="expired", token_digest=None))
+                c.execute(
+                    t.submissions.update()
+                    .where(t.submissions.c.id.in_([r.id for r in rows]))
+                    .values(status="expired", token_digest=None)
+                )
         return [StoredSubmission(**row._asdict()) for row in rows]

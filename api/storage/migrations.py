@@ -7,7 +7,7 @@ A step is never edited once released; a change to the schema is a new step.
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from alembic.operations import Operations
@@ -17,7 +17,8 @@ from . import schema
 from .database import writing
 
 _VERSIONS = sa.Table(
-    "lawful_schema", sa.MetaData(),
+    "lawful_schema",
+    sa.MetaData(),
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("applied_at", schema.UtcDateTime, nullable=False),
@@ -181,9 +182,12 @@ def _unique_digests(op: Operations) -> None:
     connection = op.get_bind()
     table = sa.table("unique_values", sa.column("module"), sa.column("field"), sa.column("value"))
     for module, field, value in connection.execute(sa.select(table.c.module, table.c.field, table.c.value)).all():
-        digest = hashlib.sha256(value.casefold().encode()).hexdigest()
-        connection.execute(table.update().where(table.c.module == module, table.c.field == field, table.c.value == value)
-                           .values(value=digest))
+        digest = hashlib.sha256(str(value).casefold().encode()).hexdigest()
+        connection.execute(
+            table.update()
+            .where(table.c.module == module, table.c.field == field, table.c.value == value)
+            .values(value=digest)
+        )
 
 
 def _rights(op: Operations) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import msgspec
 import sqlalchemy as sa
@@ -46,7 +47,9 @@ class RightsStore:
 
     def _sealed_subject(self, request_id: str, email: str) -> dict[str, Any]:
         if self.cipher is None:
-            raise LawfulError("crypto.no_key", "rights requests keep the subject's address encrypted; no key is configured")
+            raise LawfulError(
+                "crypto.no_key", "rights requests keep the subject's address encrypted; no key is configured"
+            )
         return self.cipher.encrypt(email, request_id, "subject")
 
     def add_rights_request(self, request: RightsRequest) -> RightsRequest:
@@ -69,10 +72,14 @@ class RightsStore:
         values = row._asdict()
         subject = values.pop("subject")
         if self.cipher is None:
-            raise LawfulError("crypto.no_key", "rights requests keep the subject's address encrypted; no key is configured")
+            raise LawfulError(
+                "crypto.no_key", "rights requests keep the subject's address encrypted; no key is configured"
+            )
         return RightsRequest(subject_email=self.cipher.decrypt(subject, values["id"], "subject"), **values)
 
-    def rights_requests(self, status: str | None = None, due_by: dt.date | None = None, limit: int = 100) -> list[RightsRequest]:
+    def rights_requests(
+        self, status: str | None = None, due_by: dt.date | None = None, limit: int = 100
+    ) -> list[RightsRequest]:
         """List requests, soonest due first."""
         due = sa.func.coalesce(t.rights_requests.c.extended_to, t.rights_requests.c.due_on)
         query = sa.select(t.rights_requests).order_by(due, t.rights_requests.c.received_at).limit(limit)
@@ -86,7 +93,9 @@ class RightsStore:
     def update_rights_request(self, request_id: str, expect_status: str, **changes: Any) -> RightsRequest:
         """Change a request if it still has the expected status."""
         with writing(self.engine) as c:
-            query = t.rights_requests.update().where(t.rights_requests.c.id == request_id, t.rights_requests.c.status == expect_status)
+            query = t.rights_requests.update().where(
+                t.rights_requests.c.id == request_id, t.rights_requests.c.status == expect_status
+            )
             if not c.execute(query.values(**changes)).rowcount:
                 raise NotFoundError("rights.unknown", f"no {expect_status} rights request has id {request_id!r}")
         return self.rights_request(request_id)

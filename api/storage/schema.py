@@ -35,7 +35,8 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
 
 
 settings = sa.Table(
-    "settings", metadata,
+    "settings",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("data", JSON, nullable=False),
@@ -44,7 +45,8 @@ settings = sa.Table(
 )
 
 modules = sa.Table(
-    "modules", metadata,
+    "modules",
+    metadata,
     sa.Column("name", sa.String(100), primary_key=True),
     sa.Column("label", sa.String(200), nullable=False),
     sa.Column("custom", sa.Boolean, nullable=False),
@@ -55,7 +57,8 @@ modules = sa.Table(
 )
 
 fields = sa.Table(
-    "fields", metadata,
+    "fields",
+    metadata,
     sa.Column("module", sa.String(100), sa.ForeignKey("modules.name", ondelete="CASCADE"), primary_key=True),
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("label", sa.String(200), nullable=False),
@@ -70,7 +73,8 @@ fields = sa.Table(
 )
 
 records = sa.Table(
-    "records", metadata,
+    "records",
+    metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("module", sa.String(100), sa.ForeignKey("modules.name"), nullable=False),
     sa.Column("data", JSON, nullable=False),
@@ -92,7 +96,8 @@ records = sa.Table(
 )
 
 unique_values = sa.Table(
-    "unique_values", metadata,
+    "unique_values",
+    metadata,
     sa.Column("module", sa.String(100), primary_key=True),
     sa.Column("field", sa.String(200), primary_key=True),
     sa.Column("value", sa.String(500), primary_key=True),
@@ -100,7 +105,8 @@ unique_values = sa.Table(
 )
 
 timeline = sa.Table(
-    "timeline", metadata,
+    "timeline",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("record_id", sa.String(64), nullable=False, index=True),
     sa.Column("at", UtcDateTime, nullable=False),
@@ -113,7 +119,8 @@ timeline = sa.Table(
 )
 
 imports = sa.Table(
-    "imports", metadata,
+    "imports",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("module", sa.String(100), nullable=False),
     sa.Column("file_name", sa.String(500), nullable=False),
@@ -126,7 +133,8 @@ imports = sa.Table(
 )
 
 lias = sa.Table(
-    "lias", metadata,
+    "lias",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("purpose", sa.Text, nullable=False),
     sa.Column("necessity", sa.Text, nullable=False),
@@ -138,7 +146,8 @@ lias = sa.Table(
 )
 
 blocklist = sa.Table(
-    "blocklist", metadata,
+    "blocklist",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("digest", sa.String(64), nullable=False),
@@ -149,7 +158,8 @@ blocklist = sa.Table(
 )
 
 users = sa.Table(
-    "users", metadata,
+    "users",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("username", sa.String(100), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(300), nullable=False),
@@ -160,7 +170,8 @@ users = sa.Table(
 )
 
 api_keys = sa.Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("prefix", sa.String(16), nullable=False, unique=True),
     sa.Column("digest", sa.String(64), nullable=False),
@@ -172,7 +183,8 @@ api_keys = sa.Table(
 )
 
 web_sessions = sa.Table(
-    "web_sessions", metadata,
+    "web_sessions",
+    metadata,
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     sa.Column("csrf", sa.String(64), nullable=False),
@@ -181,7 +193,8 @@ web_sessions = sa.Table(
 )
 
 settings_history = sa.Table(
-    "settings_history", metadata,
+    "settings_history",
+    metadata,
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("data", JSON, nullable=False),
     sa.Column("changed_at", UtcDateTime, nullable=False),
@@ -189,7 +202,8 @@ settings_history = sa.Table(
 )
 
 rights_requests = sa.Table(
-    "rights_requests", metadata,
+    "rights_requests",
+    metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("record_id", sa.String(64), nullable=True, index=True),
@@ -208,7 +222,8 @@ rights_requests = sa.Table(
 )
 
 forms = sa.Table(
-    "forms", metadata,
+    "forms",
+    metadata,
     sa.Column("slug", sa.String(80), primary_key=True),
     sa.Column("module", sa.String(100), nullable=False),
     sa.Column("draft", JSON, nullable=False),
@@ -220,7 +235,8 @@ forms = sa.Table(
 )
 
 form_versions = sa.Table(
-    "form_versions", metadata,
+    "form_versions",
+    metadata,
     sa.Column("slug", sa.String(80), sa.ForeignKey("forms.slug", ondelete="CASCADE"), primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("schema", JSON, nullable=False),
@@ -231,7 +247,8 @@ form_versions = sa.Table(
 )
 
 submissions = sa.Table(
-    "submissions", metadata,
+    "submissions",
+    metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("slug", sa.String(80), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -80,7 +81,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         self._layouts: dict[str, ModuleLayout] = {}
 
     @classmethod
-    def open(cls, url: str, clock: Clock = utc_now, secret: bytes | None = None) -> "Store":
+    def open(cls, url: str, clock: Clock = utc_now, secret: bytes | None = None) -> Store:
         """Open (and create or upgrade) the database at `url`; `secret` keys field encryption."""
         engine = create_database(url)
         migrate(engine, clock)
@@ -115,16 +116,29 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
                 c.execute(t.settings.insert().values(id=1, version=1, data=data, updated_at=now, updated_by=actor))
             else:
                 if new.version and new.version != version:
-                    raise ConflictError("settings.changed", f"settings were changed by someone else (version {version}, yours {new.version}); reload and try again")
-                c.execute(t.settings.update().where(t.settings.c.id == 1).values(version=version + 1, data=data, updated_at=now, updated_by=actor))
-            c.execute(t.settings_history.insert().values(version=(version or 0) + 1, data=data, changed_at=now, changed_by=actor))
+                    raise ConflictError(
+                        "settings.changed",
+                        f"settings were changed by someone else (version {version}, yours {new.version}); reload and try again",
+                    )
+                c.execute(
+                    t.settings.update()
+                    .where(t.settings.c.id == 1)
+                    .values(version=version + 1, data=data, updated_at=now, updated_by=actor)
+                )
+            c.execute(
+                t.settings_history.insert().values(
+                    version=(version or 0) + 1, data=data, changed_at=now, changed_by=actor
+                )
+            )
         self._settings = None
         return self.settings()
 
     def settings_history(self) -> list[dict[str, Any]]:
         """Every settings version: what it was, when and who made it (R2)."""
         with reading(self.engine) as c:
-            return [row._asdict() for row in c.execute(sa.select(t.settings_history).order_by(t.settings_history.c.version))]
+            return [
+                row._asdict() for row in c.execute(sa.select(t.settings_history).order_by(t.settings_history.c.version))
+            ]
 
     # Modules ------------------------------------------------------------------------------
 
@@ -139,13 +153,16 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         for known in names:
             if known.casefold() == name.strip().casefold():
                 return known
-        raise NotFoundError("module.unknown", expected_one_of("module", name, names) if names else f"unknown module {name!r}: no modules are defined yet")
+        raise NotFoundError(
+            "module.unknown",
+            expected_one_of("module", name, names) if names else f"unknown module {name!r}: no modules are defined yet",
+        )
 
     def module(self, name: str) -> ModuleLayout:
         """Return a module's layout, read again whenever it changed."""
         name = self.resolve_module(name)
         with reading(self.engine) as c:
-            version = c.execute(sa.select(t.modules.c.layout_version).where(t.modules.c.name == name)).scalar_one()
+            version: int = c.execute(sa.select(t.modules.c.layout_version).where(t.modules.c.name == name)).scalar_one()
             cached = self._layouts.get(name)
             if cached is not None and cached.layout_version == version:
                 return cached
@@ -157,12 +174,27 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         row = c.execute(sa.select(t.modules).where(t.modules.c.name == name)).one()
         rows = c.execute(sa.select(t.fields).where(t.fields.c.module == name).order_by(t.fields.c.position)).all()
         fields = tuple(
-            FieldLayout(name=f.name, label=f.label, type=f.type, required=f.required, unique=f.is_unique,
-                        encrypted=f.encrypted, read_only=f.read_only, subform=f.subform, classification=f.classification)
+            FieldLayout(
+                name=f.name,
+                label=f.label,
+                type=f.type,
+                required=f.required,
+                unique=f.is_unique,
+                encrypted=f.encrypted,
+                read_only=f.read_only,
+                subform=f.subform,
+                classification=f.classification,
+            )
             for f in rows
         )
-        return ModuleLayout(name=row.name, label=row.label, custom=row.custom, person_related=row.person_related,
-                            fields=fields, layout_version=row.layout_version)
+        return ModuleLayout(
+            name=row.name,
+            label=row.label,
+            custom=row.custom,
+            person_related=row.person_related,
+            fields=fields,
+            layout_version=row.layout_version,
+        )
 
     def put_module(self, layout: ModuleLayout, actor: str, keep_marking: bool = True) -> ModuleLayout:
         """Create or replace a module's layout; fields that stay keep their personal marking.
@@ -171,18 +203,42 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         """
         if layout.name in self.module_names():
             current = self.module(layout.name)
-            merged = layout if not keep_marking else msgspec.structs.replace(layout, fields=tuple(
-                msgspec.structs.replace(f, classification=(current.field(f.name) or f).classification) if f.classification == "none" else f
-                for f in layout.fields))
-            if (merged.label, merged.custom, merged.person_related, merged.fields) == (current.label, current.custom, current.person_related, current.fields):
+            merged = (
+                layout
+                if not keep_marking
+                else msgspec.structs.replace(
+                    layout,
+                    fields=tuple(
+                        msgspec.structs.replace(f, classification=(current.field(f.name) or f).classification)
+                        if f.classification == "none"
+                        else f
+                        for f in layout.fields
+                    ),
+                )
+            )
+            if (merged.label, merged.custom, merged.person_related, merged.fields) == (
+                current.label,
+                current.custom,
+                current.person_related,
+                current.fields,
+            ):
                 return current
         with writing(self.engine) as c:
             existing = c.execute(sa.select(t.modules.c.layout_version).where(t.modules.c.name == layout.name)).scalar()
             marks: dict[str, str] = {}
             if existing is not None and keep_marking:
-                marks = dict(c.execute(sa.select(t.fields.c.name, t.fields.c.classification).where(t.fields.c.module == layout.name)).all())
-            values = dict(label=layout.label, custom=layout.custom, person_related=layout.person_related,
-                          updated_at=self.clock(), updated_by=actor)
+                marks = dict(
+                    c.execute(
+                        sa.select(t.fields.c.name, t.fields.c.classification).where(t.fields.c.module == layout.name)
+                    ).all()
+                )
+            values = dict(
+                label=layout.label,
+                custom=layout.custom,
+                person_related=layout.person_related,
+                updated_at=self.clock(),
+                updated_by=actor,
+            )
             if existing is None:
                 c.execute(t.modules.insert().values(name=layout.name, layout_version=1, **values))
             else:
@@ -190,18 +246,39 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
                 for field in layout.fields:
                     if field.name in before and before[field.name] != field.encrypted:
                         self._reseal(c, layout.name, field.name, field.encrypted)
-                c.execute(t.modules.update().where(t.modules.c.name == layout.name).values(layout_version=existing + 1, **values))
+                c.execute(
+                    t.modules.update()
+                    .where(t.modules.c.name == layout.name)
+                    .values(layout_version=existing + 1, **values)
+                )
                 c.execute(t.fields.delete().where(t.fields.c.module == layout.name))
             if layout.fields:
-                c.execute(t.fields.insert(), [
-                    dict(module=layout.name, name=f.name, label=f.label, type=f.type, position=i, required=f.required,
-                         is_unique=f.unique, encrypted=f.encrypted, read_only=f.read_only, subform=f.subform,
-                         classification=marks.get(f.name, f.classification) if f.classification == "none" else f.classification)
-                    for i, f in enumerate(layout.fields)
-                ])
+                c.execute(
+                    t.fields.insert(),
+                    [
+                        dict(
+                            module=layout.name,
+                            name=f.name,
+                            label=f.label,
+                            type=f.type,
+                            position=i,
+                            required=f.required,
+                            is_unique=f.unique,
+                            encrypted=f.encrypted,
+                            read_only=f.read_only,
+                            subform=f.subform,
+                            classification=marks.get(f.name, f.classification)
+                            if f.classification == "none"
+                            else f.classification,
+                        )
+                        for i, f in enumerate(layout.fields)
+                    ],
+                )
         return self.module(layout.name)
 
-    def mark_field(self, module: str, field: str, classification: str, encrypted: bool | None, actor: str) -> ModuleLayout:
+    def mark_field(
+        self, module: str, field: str, classification: str, encrypted: bool | None, actor: str
+    ) -> ModuleLayout:
         """Change one field's personal marking (and encryption, re-writing stored values); the layout version goes up."""
         was = self.module(module).field(field)
         with writing(self.engine) as c:
@@ -210,32 +287,42 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
                 values["encrypted"] = encrypted
                 if was is not None and was.encrypted != encrypted:
                     self._reseal(c, module, field, encrypted)
-            if not c.execute(t.fields.update().where(t.fields.c.module == module, t.fields.c.name == field).values(**values)).rowcount:
+            if not c.execute(
+                t.fields.update().where(t.fields.c.module == module, t.fields.c.name == field).values(**values)
+            ).rowcount:
                 raise NotFoundError("field.unknown", f"module {module} has no field {field!r}")
-            c.execute(t.modules.update().where(t.modules.c.name == module)
-                      .values(layout_version=t.modules.c.layout_version + 1, updated_at=self.clock(), updated_by=actor))
+            c.execute(
+                t.modules.update()
+                .where(t.modules.c.name == module)
+                .values(layout_version=t.modules.c.layout_version + 1, updated_at=self.clock(), updated_by=actor)
+            )
         return self.module(module)
 
     # Decisions ----------------------------------------------------------------------------
 
-    def snapshot(self, *, record_id: str | None = None, module: str | None = None) -> "Snapshot":
+    def snapshot(self, *, record_id: str | None = None, module: str | None = None) -> Snapshot:
         """Read what a decision needs in one query; settings and layouts come from memory while unchanged."""
         with reading(self.engine) as c:
             if record_id is not None:
                 if not _is_valid_id(record_id):
                     raise NotFoundError("record.unknown", f"no record has id {record_id[:70]!r}")
-                query = (sa.select(t.records, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
-                         .join(t.modules, t.modules.c.name == t.records.c.module)
-                         .outerjoin(t.settings, t.settings.c.id == 1)
-                         .where(t.records.c.id == record_id))
+                query = (
+                    sa.select(t.records, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
+                    .join(t.modules, t.modules.c.name == t.records.c.module)
+                    .outerjoin(t.settings, t.settings.c.id == 1)
+                    .where(t.records.c.id == record_id)
+                )
                 row = c.execute(query).one_or_none()
                 if row is None:
                     raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
                 name = row.module
             else:
                 name = self.resolve_module(module or "")
-                query = (sa.select(t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
-                         .outerjoin(t.settings, t.settings.c.id == 1).where(t.modules.c.name == name))
+                query = (
+                    sa.select(t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
+                    .outerjoin(t.settings, t.settings.c.id == 1)
+                    .where(t.modules.c.name == name)
+                )
                 row = c.execute(query).one()
         settings = self._settings
         if settings is None or settings.version != (row.settings_version or 0):
@@ -248,7 +335,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
             record = self._open_record(row)
         return Snapshot(settings, layout, record)
 
-    def snapshots(self, record_ids: Sequence[str]) -> dict[str, "Snapshot"]:
+    def snapshots(self, record_ids: Sequence[str]) -> dict[str, Snapshot]:
         """Read what decisions about many stored records need, a thousand records a query."""
         wanted = sorted({i for i in record_ids if _is_valid_id(i)})
         if not wanted:
@@ -257,14 +344,20 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         settings = self.settings()
         with reading(self.engine) as c:
             for start in range(0, len(wanted), 1000):
-                rows = c.execute(sa.select(t.records).where(t.records.c.id.in_(wanted[start:start + 1000]))).all()
+                rows = c.execute(sa.select(t.records).where(t.records.c.id.in_(wanted[start : start + 1000]))).all()
                 for row in rows:
-                    found[row.id] = Snapshot(settings, self._layouts.get(row.module) or self.module(row.module), self._open_record(row))
+                    found[row.id] = Snapshot(
+                        settings, self._layouts.get(row.module) or self.module(row.module), self._open_record(row)
+                    )
         # Layouts read from memory are checked once for the whole batch.
         modules = {snap.layout.name for snap in found.values()}
         fresh = {name: self.module(name) for name in modules}
-        return {rid: msgspec.structs.replace(snap, layout=fresh[snap.layout.name]) if snap.layout is not fresh[snap.layout.name] else snap
-                for rid, snap in found.items()}
+        return {
+            rid: msgspec.structs.replace(snap, layout=fresh[snap.layout.name])
+            if snap.layout is not fresh[snap.layout.name]
+            else snap
+            for rid, snap in found.items()
+        }
 
     # Records ------------------------------------------------------------------------------
 
@@ -278,8 +371,15 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
             raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
         return self._open_record(row)
 
-    def records(self, module: str | None = None, basis: str | None = None, consent_status: str | None = None,
-                limit: int = 100, after: str | None = None, ids: list[str] | None = None) -> list[StoredRecord]:
+    def records(
+        self,
+        module: str | None = None,
+        basis: str | None = None,
+        consent_status: str | None = None,
+        limit: int = 100,
+        after: str | None = None,
+        ids: list[str] | None = None,
+    ) -> list[StoredRecord]:
         """List records by id, filtered by module, basis, consent status and ids (P4)."""
         where = RecordFilter(module=module, basis=basis, consent_status=consent_status, ids=ids)
         query = sa.select(t.records).where(*where.conditions()).order_by(t.records.c.id).limit(limit)
@@ -290,11 +390,16 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
 
     def records_by_unique(self, field_type_names: dict[str, list[str]], value: str) -> list[StoredRecord]:
         """Find records whose unique fields (e.g. Email) hold `value`, compared without case."""
-        conditions = [sa.and_(t.unique_values.c.module == module, t.unique_values.c.field.in_(names))
-                      for module, names in field_type_names.items() if names]
+        conditions = [
+            sa.and_(t.unique_values.c.module == module, t.unique_values.c.field.in_(names))
+            for module, names in field_type_names.items()
+            if names
+        ]
         if not conditions:
             return []
-        query = sa.select(t.unique_values.c.record_id).where(sa.or_(*conditions), t.unique_values.c.value == unique_digest(value))
+        query = sa.select(t.unique_values.c.record_id).where(
+            sa.or_(*conditions), t.unique_values.c.value == unique_digest(value)
+        )
         with reading(self.engine) as c:
             ids = sorted({row.record_id for row in c.execute(query)})
         return self.records(ids=ids, limit=len(ids)) if ids else []
@@ -307,18 +412,33 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         with reading(self.engine) as c:
             return int(c.execute(query).scalar_one())
 
-    def upsert_records(self, module: str, rows: Sequence[NewRecord], source: dict[str, Any], actor: str) -> UpsertResult:
+    def upsert_records(
+        self, module: str, rows: Sequence[NewRecord], source: dict[str, Any], actor: str
+    ) -> UpsertResult:
         """Create new records and update changed ones in one transaction; identical rows change nothing."""
         result = UpsertResult()
         now = self.clock()
         with writing(self.engine) as c:
             ids = [r.id for r in rows]
-            known = {row.id: row for row in c.execute(sa.select(t.records.c.id, t.records.c.module, t.records.c.content_hash).where(t.records.c.id.in_(ids)))}
+            known = {
+                row.id: row
+                for row in c.execute(
+                    sa.select(t.records.c.id, t.records.c.module, t.records.c.content_hash).where(
+                        t.records.c.id.in_(ids)
+                    )
+                )
+            }
             taken = self._taken_unique(c, module, rows)
             events = []
             for row in rows:
-                clash = next((f"{field} {value!r} is already used by record {owner}" for field, value in row.unique.items()
-                              if (owner := taken.get((field, unique_digest(value)))) not in (None, row.id)), None)
+                clash = next(
+                    (
+                        f"{field} {value!r} is already used by record {owner}"
+                        for field, value in row.unique.items()
+                        if (owner := taken.get((field, unique_digest(value)))) not in (None, row.id)
+                    ),
+                    None,
+                )
                 old = known.get(row.id)
                 if old is not None and old.module != module:
                     result.refused[row.id] = f"record id {row.id} already belongs to module {old.module}"
@@ -329,16 +449,27 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
                 else:
                     self._write_record(c, module, row, old is None, source, now)
                     (result.created if old is None else result.updated).append(row.id)
-                    events.append(dict(record_id=row.id, at=now, actor=actor, kind="record.created" if old is None else "record.updated",
-                                       summary=f"{'created' if old is None else 'updated'} from {source.get('kind')} {source.get('file') or ''}".strip(),
-                                       detail={"source": source}, rule_id=None, ruleset_version=None))
+                    events.append(
+                        dict(
+                            record_id=row.id,
+                            at=now,
+                            actor=actor,
+                            kind="record.created" if old is None else "record.updated",
+                            summary=f"{'created' if old is None else 'updated'} from {source.get('kind')} {source.get('file') or ''}".strip(),
+                            detail={"source": source},
+                            rule_id=None,
+                            ruleset_version=None,
+                        )
+                    )
                     for field, value in row.unique.items():
                         taken[(field, unique_digest(value))] = row.id
             if events:
                 c.execute(t.timeline.insert(), events)
         return result
 
-    def replace_data(self, record_id: str, data: dict[str, Any], unique: dict[str, str], content_hash: str, row: "TimelineRow") -> StoredRecord:
+    def replace_data(
+        self, record_id: str, data: dict[str, Any], unique: dict[str, str], content_hash: str, row: TimelineRow
+    ) -> StoredRecord:
         """Replace a record's data (rectification, erasure) with a timeline row, in one transaction."""
         record = self.record(record_id)
         with writing(self.engine) as c:
@@ -347,12 +478,19 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
                 owner = taken.get((field, unique_digest(value)))
                 if owner not in (None, record_id):
                     raise ConflictError("record.conflict", f"{field} {value!r} is already used by record {owner}")
-            self._write_record(c, record.module, NewRecord(record_id, data, content_hash, unique), False, record.source, self.clock())
+            self._write_record(
+                c, record.module, NewRecord(record_id, data, content_hash, unique), False, record.source, self.clock()
+            )
             self._timeline(c, [record_id], [row], self.clock())
         return self.record(record_id)
 
-    def erase(self, kept: dict[str, dict[str, Any] | None], rows: dict[str, "TimelineRow"], blocks: list[tuple[str, str]],
-              actor: str) -> None:
+    def erase(
+        self,
+        kept: dict[str, dict[str, Any] | None],
+        rows: dict[str, TimelineRow],
+        blocks: list[tuple[str, str]],
+        actor: str,
+    ) -> None:
         """Erase records in one transaction (DS3): each keeps only `kept[id]` (restricted) or goes
         entirely (None); the blocklist gets the subject's digests. On any failure nothing changes."""
         now = self.clock()
@@ -366,19 +504,30 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
                     c.execute(t.records.delete().where(t.records.c.id == record_id))
                 else:
                     sealed = self._seal(found, record_id, data)
-                    c.execute(t.records.update().where(t.records.c.id == record_id).values(
-                        data=sealed, content_hash="erased", restricted=True, updated_at=now))
+                    c.execute(
+                        t.records.update()
+                        .where(t.records.c.id == record_id)
+                        .values(data=sealed, content_hash="erased", restricted=True, updated_at=now)
+                    )
                 self._timeline(c, [record_id], [rows[record_id]], now)
             for kind, digest in blocks:
-                exists = c.execute(sa.select(t.blocklist.c.id).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)).first()
+                exists = c.execute(
+                    sa.select(t.blocklist.c.id).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)
+                ).first()
                 if exists is None:
-                    c.execute(t.blocklist.insert().values(kind=kind, digest=digest, reason="erasure", added_at=now, added_by=actor))
+                    c.execute(
+                        t.blocklist.insert().values(
+                            kind=kind, digest=digest, reason="erasure", added_at=now, added_by=actor
+                        )
+                    )
 
     def _taken_unique(self, c: sa.Connection, module: str, rows: Sequence[NewRecord]) -> dict[tuple[str, str], str]:
         wanted = {unique_digest(v) for r in rows for v in r.unique.values()}
         if not wanted:
             return {}
-        query = sa.select(t.unique_values).where(t.unique_values.c.module == module, t.unique_values.c.value.in_(wanted))
+        query = sa.select(t.unique_values).where(
+            t.unique_values.c.module == module, t.unique_values.c.value.in_(wanted)
+        )
         return {(u.field, u.value): u.record_id for u in c.execute(query)}
 
     def _seal(self, module: str, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -387,8 +536,13 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         if not secret & data.keys():
             return data
         if self.cipher is None:
-            raise LawfulError("crypto.no_key", "fields marked encrypted need the installation's secret key; none is configured")
-        return {k: self.cipher.encrypt(v, record_id, k) if k in secret and not is_encrypted(v) else v for k, v in data.items()}
+            raise LawfulError(
+                "crypto.no_key", "fields marked encrypted need the installation's secret key; none is configured"
+            )
+        return {
+            k: self.cipher.encrypt(v, record_id, k) if k in secret and not is_encrypted(v) else v
+            for k, v in data.items()
+        }
 
     def _open_record(self, row: sa.Row[Any]) -> StoredRecord:
         """Turn a row into a record, decrypting encrypted values."""
@@ -396,42 +550,78 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
         data = values["data"]
         if any(is_encrypted(v) for v in data.values()):
             if self.cipher is None:
-                raise LawfulError("crypto.no_key", "this record has encrypted fields and no key is configured to read them")
-            values["data"] = {k: self.cipher.decrypt(v, values["id"], k) if is_encrypted(v) else v for k, v in data.items()}
+                raise LawfulError(
+                    "crypto.no_key", "this record has encrypted fields and no key is configured to read them"
+                )
+            values["data"] = {
+                k: self.cipher.decrypt(v, values["id"], k) if is_encrypted(v) else v for k, v in data.items()
+            }
         return StoredRecord(**values)
 
     def _reseal(self, c: sa.Connection, module: str, field: str, encrypt: bool) -> None:
         """Encrypt (or decrypt) one field in every record of a module, inside the caller's transaction."""
         if encrypt and self.cipher is None:
-            raise LawfulError("crypto.no_key", "encrypting a field needs the installation's secret key; none is configured")
+            raise LawfulError(
+                "crypto.no_key", "encrypting a field needs the installation's secret key; none is configured"
+            )
         rows = c.execute(sa.select(t.records.c.id, t.records.c.data).where(t.records.c.module == module)).all()
-        for record_id, data in rows:
+        for row in rows:
+            record_id: str = row.id
+            data: dict[str, Any] = row.data
             value = data.get(field)
             if value is None or is_encrypted(value) == encrypt:
                 continue
             assert self.cipher is not None
-            changed = self.cipher.encrypt(value, record_id, field) if encrypt else self.cipher.decrypt(value, record_id, field)
+            changed = (
+                self.cipher.encrypt(value, record_id, field)
+                if encrypt
+                else self.cipher.decrypt(value, record_id, field)
+            )
             c.execute(t.records.update().where(t.records.c.id == record_id).values(data={**data, field: changed}))
 
-    def _write_record(self, c: sa.Connection, module: str, row: NewRecord, new: bool, source: dict[str, Any], now: dt.datetime) -> None:
+    def _write_record(
+        self, c: sa.Connection, module: str, row: NewRecord, new: bool, source: dict[str, Any], now: dt.datetime
+    ) -> None:
         row = msgspec.structs.replace(row, data=self._seal(module, row.id, row.data))
         if new:
-            c.execute(t.records.insert().values(
-                id=row.id, module=module, data=row.data, content_hash=row.content_hash, basis="not_applicable", lia_id=None,
-                consent_status="not_requested", consent_deadline=None, restricted=False, awaiting_confirmation=False,
-                source=source, created_at=now, updated_at=now))
+            c.execute(
+                t.records.insert().values(
+                    id=row.id,
+                    module=module,
+                    data=row.data,
+                    content_hash=row.content_hash,
+                    basis="not_applicable",
+                    lia_id=None,
+                    consent_status="not_requested",
+                    consent_deadline=None,
+                    restricted=False,
+                    awaiting_confirmation=False,
+                    source=source,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         else:
-            c.execute(t.records.update().where(t.records.c.id == row.id).values(data=row.data, content_hash=row.content_hash, updated_at=now))
+            c.execute(
+                t.records.update()
+                .where(t.records.c.id == row.id)
+                .values(data=row.data, content_hash=row.content_hash, updated_at=now)
+            )
             c.execute(t.unique_values.delete().where(t.unique_values.c.record_id == row.id))
         if row.unique:
-            c.execute(t.unique_values.insert(), [dict(module=module, field=f, value=unique_digest(v), record_id=row.id) for f, v in row.unique.items()])
+            c.execute(
+                t.unique_values.insert(),
+                [dict(module=module, field=f, value=unique_digest(v), record_id=row.id) for f, v in row.unique.items()],
+            )
 
     # Timeline -----------------------------------------------------------------------------
 
     def timeline(self, record_id: str) -> list[TimelineEntry]:
         """Return a record's timeline, oldest first."""
         with reading(self.engine) as c:
-            rows = c.execute(sa.select(t.timeline).where(t.timeline.c.record_id == record_id).order_by(t.timeline.c.id)).all()
+            rows = c.execute(
+                sa.select(t.timeline).where(t.timeline.c.record_id == record_id).order_by(t.timeline.c.id)
+            ).all()
         return [TimelineEntry(**row._asdict()) for row in rows]
 
     # Imports ------------------------------------------------------------------------------
@@ -439,18 +629,30 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
     def start_import(self, module: str, file_name: str, digest: str, actor: str) -> int:
         """Record that an import began; return its id."""
         with writing(self.engine) as c:
-            return int(c.execute(t.imports.insert().values(module=module, file_name=file_name, file_digest=digest, actor=actor,
-                                                           started_at=self.clock(), counts={}, problems=[])).inserted_primary_key[0])
+            key = c.execute(
+                t.imports.insert().values(
+                    module=module,
+                    file_name=file_name,
+                    file_digest=digest,
+                    actor=actor,
+                    started_at=self.clock(),
+                    counts={},
+                    problems=[],
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def finish_import(self, import_id: int, counts: dict[str, int], problems: Iterable[dict[str, Any]]) -> None:
         """Record how an import ended."""
         with writing(self.engine) as c:
-            c.execute(t.imports.update().where(t.imports.c.id == import_id).values(finished_at=self.clock(), counts=counts, problems=list(problems)))
+            c.execute(
+                t.imports.update()
+                .where(t.imports.c.id == import_id)
+                .values(finished_at=self.clock(), counts=counts, problems=list(problems))
+            )
 
 
 def _is_valid_id(record_id: str) -> bool:
     # Ids are at most 64 printable characters; anything else cannot be stored, so is never found.
     return 0 < len(record_id) <= 64 and record_id.isprintable()
-
-
-

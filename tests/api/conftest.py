@@ -1,6 +1,5 @@
 """Fixtures for service tests: a store with the demo layouts, an app on it."""
 
-
 import pytest
 
 from api.app import Services, create_app
@@ -20,7 +19,9 @@ def layouts_store(store):
 @pytest.fixture
 def services(layouts_store, rules_host, tmp_path):
     layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts")), "test")
-    return Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=layouts_store, rules=rules_host)
+    return Services(
+        Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=layouts_store, rules=rules_host
+    )
 
 
 @pytest.fixture

@@ -42,9 +42,21 @@ def test_bad_and_revoked_keys(app, services):
 def test_users_keys_and_who_made_a_change(client, services):
     made = client.post("/api/v1/keys", json={"name": "crm", "role": "app"}).json()
     assert made["key"].startswith("lawful_") and made["info"]["role"] == "app"
-    assert client.post("/api/v1/users", json={"username": "ana", "password": "correct horse battery", "role": "analyst"}).status_code == 201
-    assert client.post("/api/v1/users", json={"username": "ana", "password": "correct horse battery", "role": "analyst"}).status_code == 409
-    assert client.post("/api/v1/users", json={"username": "bob", "password": "short", "role": "admin"}).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/users", json={"username": "ana", "password": "correct horse battery", "role": "analyst"}
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/api/v1/users", json={"username": "ana", "password": "correct horse battery", "role": "analyst"}
+        ).status_code
+        == 409
+    )
+    assert (
+        client.post("/api/v1/users", json={"username": "bob", "password": "short", "role": "admin"}).status_code == 400
+    )
     with services.store.engine.connect() as c:
         dump = " ".join(str(r) for table in ("api_keys", "users") for r in c.execute(sa.text(f"SELECT * FROM {table}")))
     assert made["key"].split("_")[2] not in dump and "correct horse battery" not in dump
@@ -56,14 +68,18 @@ def test_sessions_need_the_csrf_token_for_changes(app, services, client):
     client.post("/api/v1/users", json={"username": "mia", "password": "correct horse battery", "role": "admin"})
     with client_for(app, services.store) as browser:
         del browser.headers["Authorization"]
-        assert browser.post("/api/v1/session", json={"username": "mia", "password": "wrong password!"}).status_code == 401
+        assert (
+            browser.post("/api/v1/session", json={"username": "mia", "password": "wrong password!"}).status_code == 401
+        )
         signed = browser.post("/api/v1/session", json={"username": "mia", "password": "correct horse battery"})
         assert signed.status_code == 200 and "lawful_session" in signed.headers["set-cookie"]
         assert "HttpOnly" in signed.headers["set-cookie"] and "SameSite=strict" in signed.headers["set-cookie"]
         assert browser.get("/api/v1/session").json()["name"] == "mia"
         assert browser.put("/api/v1/compliance", json={"enabled": False}).json()["code"] == "auth.csrf"
         assert services.store.settings().compliance_enabled is True
-        changed = browser.put("/api/v1/compliance", json={"enabled": False}, headers={"X-CSRF-Token": signed.json()["csrf"]})
+        changed = browser.put(
+            "/api/v1/compliance", json={"enabled": False}, headers={"X-CSRF-Token": signed.json()["csrf"]}
+        )
         assert changed.status_code == 200
         assert browser.delete("/api/v1/session", headers={"X-CSRF-Token": signed.json()["csrf"]}).status_code == 204
         assert browser.get("/api/v1/session").status_code == 401

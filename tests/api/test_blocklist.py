@@ -23,8 +23,15 @@ def add(client, rid, email, phone=None):
 
 
 def test_b2_the_database_never_holds_the_blocked_values(client, services):
-    services.store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",), phone_country_code="31",
-                                                    version=services.store.settings().version), "t")
+    services.store.save_settings(
+        ControllerSettings(
+            compliance_enabled=True,
+            modules=("Leads",),
+            phone_country_code="31",
+            version=services.store.settings().version,
+        ),
+        "t",
+    )
     entries = client.post("/api/v1/blocklist", json={"email": EMAIL, "phone": PHONE, "reason": "erasure"}).json()
     assert [e["kind"] for e in entries] == ["email", "phone"] and all(len(e["digest"]) == 64 for e in entries)
     with services.store.engine.connect() as c:
@@ -35,8 +42,15 @@ def test_b2_the_database_never_holds_the_blocked_values(client, services):
 
 
 def test_b1_api_add_matching_by_email_case_or_phone_spelling_warns(client, services):
-    services.store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",), phone_country_code="31",
-                                                    version=services.store.settings().version), "t")
+    services.store.save_settings(
+        ControllerSettings(
+            compliance_enabled=True,
+            modules=("Leads",),
+            phone_country_code="31",
+            version=services.store.settings().version,
+        ),
+        "t",
+    )
     client.post("/api/v1/blocklist", json={"email": EMAIL, "phone": PHONE, "reason": "opt_out"})
     by_email = add(client, "r1", "anouk.veld@EXAMPLE.ORG")
     assert by_email.status_code == 201
@@ -51,7 +65,9 @@ def test_b1_api_add_matching_by_email_case_or_phone_spelling_warns(client, servi
 def test_cc3_import_meets_the_same_check(services, tmp_path):
     services.blocklist.add(email="visser@example.org", phone=None, reason="erasure", actor="t")
     path = tmp_path / "leads.csv"
-    path.write_text("Record Id,Last Name,Company,Email\n1,Visser,ACME,VISSER@example.org\n2,Jansen,ACME,jansen@example.org\n")
+    path.write_text(
+        "Record Id,Last Name,Company,Email\n1,Visser,ACME,VISSER@example.org\n2,Jansen,ACME,jansen@example.org\n"
+    )
     report = import_csv(services.store, path, "Leads", screen=services.records.screen)
     assert report.created == 2
     assert [(f.line, f.code, f.record_id) for f in report.flagged] == [(2, "blocklist.match.warns", "1")]
@@ -68,10 +84,18 @@ def refusing(layouts_store, tmp_path):
         path.write_text(path.read_text().replace("refuse_matches: false", "refuse_matches: true"))
         # the analyst changes the golden case with the parameter, or the version would not load
         case = rules / version / "tests" / "record_add.yaml"
-        case.write_text(case.read_text().replace("expect: {effect: allow, warnings: [blocklist.match.warns]}",
-                                                 "expect: {effect: deny, decided_by: blocklist.match.refused}"))
+        case.write_text(
+            case.read_text().replace(
+                "expect: {effect: allow, warnings: [blocklist.match.warns]}",
+                "expect: {effect: deny, decided_by: blocklist.match.refused}",
+            )
+        )
     layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "t")
-    return Services(Config(database_url="unused://", rules_path=rules, var_dir=tmp_path), store=layouts_store, rules=RulesHost(rules))
+    return Services(
+        Config(database_url="unused://", rules_path=rules, var_dir=tmp_path),
+        store=layouts_store,
+        rules=RulesHost(rules),
+    )
 
 
 def test_b1_rules_can_make_a_match_a_refusal_on_every_path(refusing, tmp_path):
@@ -81,7 +105,9 @@ def test_b1_rules_can_make_a_match_a_refusal_on_every_path(refusing, tmp_path):
         assert refused.status_code == 409 and refused.json()["problems"][0]["code"] == "blocklist.match.refused"
         assert client.get("/api/v1/records/r1").status_code == 404
     path = tmp_path / "leads.csv"
-    path.write_text("Record Id,Last Name,Company,Email\n1,Visser,ACME,visser@example.org\n2,Jansen,ACME,jansen@example.org\n")
+    path.write_text(
+        "Record Id,Last Name,Company,Email\n1,Visser,ACME,visser@example.org\n2,Jansen,ACME,jansen@example.org\n"
+    )
     report = import_csv(refusing.store, path, "Leads", screen=refusing.records.screen)
     assert report.created == 1 and [(p.line, p.code) for p in report.problems] == [(2, "blocklist.match.refused")]
 
@@ -92,12 +118,17 @@ def test_blocklist_entries_listed_and_removed(client):
     assert client.post("/api/v1/blocklist", json={"email": "a@example.org", "reason": "request"}).json() == entries
     assert client.delete(f"/api/v1/blocklist/{entries[0]['id']}").status_code == 204
     assert client.get("/api/v1/blocklist").json() == []
-    assert client.post("/api/v1/blocklist", json={"email": "not an email", "reason": "request"}).json()["code"] == "blocklist.invalid_value"
+    assert (
+        client.post("/api/v1/blocklist", json={"email": "not an email", "reason": "request"}).json()["code"]
+        == "blocklist.invalid_value"
+    )
     assert client.post("/api/v1/blocklist", json={"reason": "request"}).json()["code"] == "blocklist.empty"
 
 
 def test_adding_a_record_with_bad_data_says_every_problem(client):
-    response = client.post("/api/v1/records", json={"module": "Leads", "data": {"Emial": "x", "No_of_Employees": "ten", "Email": "a@@b"}})
+    response = client.post(
+        "/api/v1/records", json={"module": "Leads", "data": {"Emial": "x", "No_of_Employees": "ten", "Email": "a@@b"}}
+    )
     assert response.status_code == 400
     codes = sorted(p["code"] for p in response.json()["problems"])
     assert codes == ["invalid_value", "invalid_value", "required", "required", "unknown_field"]

@@ -51,8 +51,17 @@ def test_schema_is_json_schema(capsys, kind):
 
 def test_decide_reads_a_request(tmp_path, capsys):
     request = tmp_path / "req.json"
-    request.write_text(json.dumps({"question": "processing", "at": "2026-03-01T00:00:00Z", "module": {"name": "Leads"},
-                                   "settings": {"compliance_enabled": True, "modules": ["Leads"]}, "record": {"basis": "public_task"}}))
+    request.write_text(
+        json.dumps(
+            {
+                "question": "processing",
+                "at": "2026-03-01T00:00:00Z",
+                "module": {"name": "Leads"},
+                "settings": {"compliance_enabled": True, "modules": ["Leads"]},
+                "record": {"basis": "public_task"},
+            }
+        )
+    )
     code, out, _ = run(capsys, "decide", str(request), "--rules", str(RULES))
     assert code == 0 and json.loads(out)["decided_by"] == "basis.public_task.allows"
     request.write_text('{"question": "processing", "at": "2026-03-01T00:00:00Z"}')
@@ -67,7 +76,9 @@ def test_import_and_modules(tmp_path, capsys, monkeypatch):
     assert code == 0 and "demo: Leads: 10 records" in out
     code, out, err = run(capsys, "import", str(DATA / "contacts_latin1.csv"), "--module", "contacts")
     assert code == 2 and "error: import.encoding: contacts_latin1.csv:" in err and "--encoding latin-1" in err
-    code, out, err = run(capsys, "import", str(DATA / "contacts_latin1.csv"), "--module", "contacts", "--encoding", "latin-1")
+    code, out, err = run(
+        capsys, "import", str(DATA / "contacts_latin1.csv"), "--module", "contacts", "--encoding", "latin-1"
+    )
     assert code == 0 and "50 rows, 50 created" in out
     code, out, err = run(capsys, "import", str(DATA / "leads_bom_semicolon.csv"), "--module", "leads")
     assert code == 1 and "not imported" in out and "leads_bom_semicolon.csv:" in err

@@ -22,9 +22,16 @@ def test_decision_about_an_imported_record(client, services, imported):
     record = imported[0]
     services.lifecycles.set_basis(record.id, "consent", actor="t")
     services.lifecycles.consent_event(record.id, "consent_given", channel="portal", actor="t")
-    response = client.post("/api/v1/decisions", json={
-        "question": "field_release", "record_id": record.id, "channel": "export",
-        "fields": ["Email", "Date_of_Birth", "Industry"], "at": "2026-03-02T10:00:00Z"})
+    response = client.post(
+        "/api/v1/decisions",
+        json={
+            "question": "field_release",
+            "record_id": record.id,
+            "channel": "export",
+            "fields": ["Email", "Date_of_Birth", "Industry"],
+            "at": "2026-03-02T10:00:00Z",
+        },
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["record_id"] == record.id and body["effect"] == "deny"
@@ -44,29 +51,67 @@ def test_processing_defaults_to_now_and_new_records_have_no_basis(client, import
 
 
 def test_inline_facts_and_pinned_version(client):
-    body = client.post("/api/v1/decisions", json={
-        "question": "field_release", "module": "contacts", "channel": "third_party_apps", "fields": ["National_ID"],
-        "record": {"basis": "contract"}, "at": "2026-08-01T00:00:00Z", "ruleset_version": "2026.1"}).json()
+    body = client.post(
+        "/api/v1/decisions",
+        json={
+            "question": "field_release",
+            "module": "contacts",
+            "channel": "third_party_apps",
+            "fields": ["National_ID"],
+            "record": {"basis": "contract"},
+            "at": "2026-08-01T00:00:00Z",
+            "ruleset_version": "2026.1",
+        },
+    ).json()
     assert body["ruleset"]["version"] == "2026.1" and body["decided_by"] == "release.channel_restricted"
 
 
 def test_field_marking_question(client):
-    body = client.post("/api/v1/decisions", json={"question": "field_marking", "module": "Leads", "field": "Days_Since_Created",
-                                                 "classification": "normal"}).json()
+    body = client.post(
+        "/api/v1/decisions",
+        json={
+            "question": "field_marking",
+            "module": "Leads",
+            "field": "Days_Since_Created",
+            "classification": "normal",
+        },
+    ).json()
     assert body["effect"] == "deny" and body["decided_by"] == "marking.excluded_type"
 
 
-@pytest.mark.parametrize(("payload", "status", "code", "detail"), [
-    ({"question": "processing", "record_id": "404"}, 404, "record.unknown", "no record has id '404'"),
-    ({"question": "processing"}, 400, "request.missing", "expected record_id (a stored record) or module (with facts given inline), found neither - at $.module"),
-    ({"question": "field_relase", "record_id": "1"}, 400, "request.invalid", "Invalid enum value 'field_relase' - at $.question"),
-    ({"question": "processing", "module": "Leads", "at": "2026-03-01T10:00:00"}, 400, "request.invalid", None),
-    ({"question": "field_release", "module": "Leads", "channel": "exprt"}, 400, "request.unknown_value", None),
-    ({"question": "field_release", "module": "Leads", "channel": "api", "fields": ["Emial"]}, 400, "request.unknown_field",
-     "module Leads has no field 'Emial' - did you mean 'Email'? - at $.fields[0]"),
-    ({"question": "processing", "module": "Leeds"}, 404, "module.unknown", None),
-    ({"question": "processing", "module": "Leads", "bogus": 1}, 400, "request.invalid", "Object contains unknown field 'bogus' - at $"),
-])
+@pytest.mark.parametrize(
+    ("payload", "status", "code", "detail"),
+    [
+        ({"question": "processing", "record_id": "404"}, 404, "record.unknown", "no record has id '404'"),
+        (
+            {"question": "processing"},
+            400,
+            "request.missing",
+            "expected record_id (a stored record) or module (with facts given inline), found neither - at $.module",
+        ),
+        (
+            {"question": "field_relase", "record_id": "1"},
+            400,
+            "request.invalid",
+            "Invalid enum value 'field_relase' - at $.question",
+        ),
+        ({"question": "processing", "module": "Leads", "at": "2026-03-01T10:00:00"}, 400, "request.invalid", None),
+        ({"question": "field_release", "module": "Leads", "channel": "exprt"}, 400, "request.unknown_value", None),
+        (
+            {"question": "field_release", "module": "Leads", "channel": "api", "fields": ["Emial"]},
+            400,
+            "request.unknown_field",
+            "module Leads has no field 'Emial' - did you mean 'Email'? - at $.fields[0]",
+        ),
+        ({"question": "processing", "module": "Leeds"}, 404, "module.unknown", None),
+        (
+            {"question": "processing", "module": "Leads", "bogus": 1},
+            400,
+            "request.invalid",
+            "Object contains unknown field 'bogus' - at $",
+        ),
+    ],
+)
 def test_bad_requests_get_problem_json(client, payload, status, code, detail):
     response = client.post("/api/v1/decisions", json=payload)
     assert response.status_code == status
@@ -83,7 +128,9 @@ def test_malformed_json_body(client):
 
 
 def test_batch_answers_each_and_reports_failures_by_index(client, imported):
-    queries = [{"question": "processing", "record_id": r.id} for r in imported] + [{"question": "processing", "record_id": "nope"}]
+    queries = [{"question": "processing", "record_id": r.id} for r in imported] + [
+        {"question": "processing", "record_id": "nope"}
+    ]
     body = client.post("/api/v1/decisions/batch", json={"queries": queries}).json()
     assert len(body["decisions"]) == len(queries)
     assert body["decisions"][-1] is None
@@ -136,7 +183,9 @@ def test_a_broken_rule_edit_keeps_the_last_good_ruleset(tmp_path, layouts_store,
         assert host.reload_if_changed() is False
         body = client.get("/api/v1/rulesets").json()
         assert body["reload_problems"][0]["code"] == "unknown_fact"
-        decision = client.post("/api/v1/decisions", json={"question": "processing", "module": "Leads", "record": {"basis": "contract"}}).json()
+        decision = client.post(
+            "/api/v1/decisions", json={"question": "processing", "module": "Leads", "record": {"basis": "contract"}}
+        ).json()
         assert decision["decided_by"] == "basis.contract.allows"
         path.write_text(path.read_text().replace("record.bassis", "record.basis"))
         assert host.reload_if_changed() is True
@@ -164,26 +213,49 @@ def test_reload_keeps_the_last_good_versions_whatever_the_damage(watched, damage
     elif damage == "removed":
         (rules / "2026.2" / "release.yaml").unlink()
     else:
-        target.write_text(target.read_text().replace('when: record.restricted', 'when: ' + "not " * 5000 + "record.restricted"))
+        target.write_text(
+            target.read_text().replace("when: record.restricted", "when: " + "not " * 5000 + "record.restricted")
+        )
     assert host.reload_if_changed() is False
     assert {v.version: v.digest for v in host.library.versions} == good
     assert host.last_error is not None and host.last_error.problems
 
 
-@pytest.mark.parametrize(("payload", "code", "detail_end"), [
-    ({"question": "field_release", "module": "Leads", "channel": "api", "fields": []}, "request.missing", "at $.fields"),
-    ({"question": "field_release", "module": "Leads", "channel": "api", "fields": ["Email", "Email"]}, "request.repeated_field", "at $.fields[1]"),
-    ({"question": "field_marking", "module": "Leads", "field": "Emial", "classification": "normal"}, "request.unknown_field", "at $.field"),
-    ({"question": "processing", "module": "Leads", "at": "9999-12-31T23:00:00-01:00"}, "request.out_of_range", "at $.at"),
-])
+@pytest.mark.parametrize(
+    ("payload", "code", "detail_end"),
+    [
+        (
+            {"question": "field_release", "module": "Leads", "channel": "api", "fields": []},
+            "request.missing",
+            "at $.fields",
+        ),
+        (
+            {"question": "field_release", "module": "Leads", "channel": "api", "fields": ["Email", "Email"]},
+            "request.repeated_field",
+            "at $.fields[1]",
+        ),
+        (
+            {"question": "field_marking", "module": "Leads", "field": "Emial", "classification": "normal"},
+            "request.unknown_field",
+            "at $.field",
+        ),
+        (
+            {"question": "processing", "module": "Leads", "at": "9999-12-31T23:00:00-01:00"},
+            "request.out_of_range",
+            "at $.at",
+        ),
+    ],
+)
 def test_more_bad_requests(client, payload, code, detail_end):
     body = client.post("/api/v1/decisions", json=payload).json()
     assert body["code"] == code and body["detail"].endswith(detail_end)
 
 
 def test_a_batch_item_at_the_calendars_edge_is_an_item_error(client):
-    queries = [{"question": "processing", "module": "Leads", "at": "0001-01-01T00:00:00+01:00"},
-               {"question": "processing", "module": "Leads", "record": {"basis": "contract"}}]
+    queries = [
+        {"question": "processing", "module": "Leads", "at": "0001-01-01T00:00:00+01:00"},
+        {"question": "processing", "module": "Leads", "record": {"basis": "contract"}},
+    ]
     body = client.post("/api/v1/decisions/batch", json={"queries": queries}).json()
     assert body["errors"][0]["index"] == 0 and body["decisions"][1]["effect"] == "allow"
 
@@ -200,7 +272,10 @@ def test_layout_shape_is_checked(client):
     twice = {**layout, "fields": layout["fields"] + layout["fields"][:1]}
     body = client.put("/api/v1/modules/Leads", json=twice).json()
     assert body["code"] == "layout.invalid" and body["problems"][0]["code"] == "layout.duplicate_field"
-    assert client.put("/api/v1/modules/Leads", json={**layout, "fields": []}).json()["problems"][0]["code"] == "layout.no_fields"
+    assert (
+        client.put("/api/v1/modules/Leads", json={**layout, "fields": []}).json()["problems"][0]["code"]
+        == "layout.no_fields"
+    )
     odd = {**layout, "fields": [{**layout["fields"][0], "type": "hologram"}]}
     assert client.put("/api/v1/modules/Leads", json=odd).json()["problems"][0]["code"] == "layout.unknown_type"
     same = client.put("/api/v1/modules/Leads", json=layout).json()

@@ -84,11 +84,16 @@ def test_latin1_with_encoding_imports(layouts_store):
 
 def test_unknown_columns_are_reported_and_labels_map_by_api_name_too(layouts_store, tmp_path):
     path = tmp_path / "odd.csv"
-    path.write_text("Record Id,last_name,Company,Shoe Size,Email\r\n1,Visser,ACME,44,a@example.org\r\n2,,ACME,40,b@example.org\r\n", encoding="utf-8")
+    path.write_text(
+        "Record Id,last_name,Company,Shoe Size,Email\r\n1,Visser,ACME,44,a@example.org\r\n2,,ACME,40,b@example.org\r\n",
+        encoding="utf-8",
+    )
     report = import_csv(layouts_store, path, "Leads")
     assert report.created == 1
     assert report.warnings == ["column 4 'Shoe Size' matches no field of Leads; its values are not imported"]
-    assert [str(p) for p in report.problems] == ["line 3: invalid_value: required field 'Last Name' (Last_Name) is empty"]
+    assert [str(p) for p in report.problems] == [
+        "line 3: invalid_value: required field 'Last Name' (Last_Name) is empty"
+    ]
 
 
 def test_quoted_line_breaks_keep_line_numbers_right(layouts_store, tmp_path):
@@ -117,7 +122,12 @@ def test_delimiter_and_decoding_helpers():
 
 def test_progress_is_reported(layouts_store):
     seen = []
-    import_csv(layouts_store, DATA / "leads_bom_semicolon.csv", "Leads", progress=lambda done, total: seen.append((done, total)))
+    import_csv(
+        layouts_store,
+        DATA / "leads_bom_semicolon.csv",
+        "Leads",
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen and seen[-1][0] == seen[-1][1]
 
 
@@ -127,7 +137,9 @@ def test_a_file_without_a_required_column_is_refused_whole(layouts_store, tmp_pa
     with pytest.raises(RequestError) as caught:
         import_csv(layouts_store, path, "Leads")
     assert caught.value.code == "import.missing_required"
-    assert "requires 'Company' (Company)" in caught.value.message and "is this an export of Leads?" in caught.value.message
+    assert (
+        "requires 'Company' (Company)" in caught.value.message and "is this an export of Leads?" in caught.value.message
+    )
     assert layouts_store.count_records() == 0
 
 
@@ -141,11 +153,22 @@ def test_subform_columns_are_not_module_columns(layouts_store, tmp_path):
 
 def test_bad_ids_nul_bytes_and_huge_numbers_are_rows_not_crashes(layouts_store, tmp_path):
     path = tmp_path / "odd.csv"
-    rows = ["Record Id,Last Name,Company,No. of Employees,Description",
-            f"{'9' * 70},A,B,1,x", "2,A\x00,B,1,x", "3,A,B,99999999999999999999,x", "4,A,B,1.5,x", "5,A,B,7,\"\r=1+2\""]
+    rows = [
+        "Record Id,Last Name,Company,No. of Employees,Description",
+        f"{'9' * 70},A,B,1,x",
+        "2,A\x00,B,1,x",
+        "3,A,B,99999999999999999999,x",
+        "4,A,B,1.5,x",
+        '5,A,B,7,"\r=1+2"',
+    ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     report = import_csv(layouts_store, path, "Leads")
-    assert [(p.line, p.code) for p in report.problems] == [(2, "invalid_id"), (3, "invalid_value"), (4, "invalid_value"), (5, "invalid_value")]
+    assert [(p.line, p.code) for p in report.problems] == [
+        (2, "invalid_id"),
+        (3, "invalid_value"),
+        (4, "invalid_value"),
+        (5, "invalid_value"),
+    ]
     assert "whole number that fits in 64 bits" in report.problems[2].message
     assert "expected a whole number" in report.problems[3].message
     assert layouts_store.record("5").data["Description"] == "\r=1+2"  # kept as data; exports neutralise it

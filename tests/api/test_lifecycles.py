@@ -29,7 +29,9 @@ def test_c2_consent_request_answer_and_decision(client, services, ids, clock):
     assert asked["consent_deadline"].startswith("2026-04-01T10:00:00")
     decision = client.post("/api/v1/decisions", json={"question": "processing", "record_id": rid}).json()
     assert decision["decided_by"] == "consent.waiting.stops_processing"
-    answered = client.post(f"/api/v1/records/{rid}/consent/answer", json={"answer": "obtained", "channel": "email"}).json()
+    answered = client.post(
+        f"/api/v1/records/{rid}/consent/answer", json={"answer": "obtained", "channel": "email"}
+    ).json()
     assert answered["consent_status"] == "obtained" and answered["consent_deadline"] is None
     rows = timeline(client, rid)
     assert [r["kind"] for r in rows] == ["record.created", "basis.changed", "consent.changed", "consent.changed"]
@@ -47,7 +49,9 @@ def test_c1_refused_phone_answer_names_the_rule_and_changes_nothing(client, ids)
     assert "(rule consent.answer.obtained)" in body["detail"]
     assert client.get(f"/api/v1/records/{rid}").json()["consent_status"] == "waiting"
     assert timeline(client, rid)[-1]["kind"] == "consent.refused"
-    ok = client.post(f"/api/v1/records/{rid}/consent/answer", json={"answer": "obtained", "channel": "phone", "taken_by": "agent 7"})
+    ok = client.post(
+        f"/api/v1/records/{rid}/consent/answer", json={"answer": "obtained", "channel": "phone", "taken_by": "agent 7"}
+    )
     assert ok.status_code == 200 and timeline(client, rid)[-1]["detail"]["taken_by"] == "agent 7"
 
 
@@ -56,7 +60,10 @@ def test_c2_no_second_request_after_a_refusal(client, ids):
     client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"})
     client.post(f"/api/v1/records/{rid}/consent/answer", json={"answer": "denied", "channel": "email"})
     again = client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"})
-    assert again.status_code == 409 and "allow it only from: no_response, not_requested, withdrawn" in again.json()["detail"]
+    assert (
+        again.status_code == 409
+        and "allow it only from: no_response, not_requested, withdrawn" in again.json()["detail"]
+    )
 
 
 def test_c3_deadline_passes_decisions_then_sweep(client, services, ids, clock):
@@ -71,7 +78,10 @@ def test_c3_deadline_passes_decisions_then_sweep(client, services, ids, clock):
     late = client.post(f"/api/v1/records/{rid}/consent/answer", json={"answer": "obtained", "channel": "email"})
     assert late.status_code == 409  # the period is over: the record is no_response, and answers to it are late
     assert client.get(f"/api/v1/records/{rid}").json()["consent_status"] == "no_response"
-    assert [r["rule_id"] for r in timeline(client, rid)[-2:]] == ["consent.waiting_period.expired", "consent.answer.obtained"]
+    assert [r["rule_id"] for r in timeline(client, rid)[-2:]] == [
+        "consent.waiting_period.expired",
+        "consent.answer.obtained",
+    ]
 
 
 def test_c3_sweep_moves_every_overdue_record_once(client, services, ids, clock):
@@ -92,7 +102,9 @@ def test_c3_a_waiting_period_keeps_the_local_clock_time_across_dst(client, servi
     settings = services.store.settings()
     import msgspec
 
-    services.store.save_settings(msgspec.structs.replace(settings, timezone="Europe/Amsterdam", waiting_period_days=14), "t")
+    services.store.save_settings(
+        msgspec.structs.replace(settings, timezone="Europe/Amsterdam", waiting_period_days=14), "t"
+    )
     clock.now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam, winter time
     asked = client.post(f"/api/v1/records/{ids[0]}/consent/request", json={"channel": "email"}).json()
     assert asked["consent_deadline"].startswith("2026-04-03T08:00:00")  # 10:00 in Amsterdam, summer time
@@ -102,36 +114,73 @@ def test_p2_legitimate_interests_needs_an_assessment(client, ids):
     rid = ids[0]
     refused = client.put(f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_interests"})
     assert refused.status_code == 409 and refused.json()["problems"][0]["code"] == "basis.set.legitimate_interests"
-    lia = client.post("/api/v1/lias", json={"purpose": "Product news to customers", "necessity": "No other way",
-                                            "balancing": "Expected by customers", "assessed_by": "DPO",
-                                            "assessed_at": "2026-02-01T09:00:00Z"}).json()
-    done = client.put(f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_interests", "lia_id": lia["id"]}).json()
+    lia = client.post(
+        "/api/v1/lias",
+        json={
+            "purpose": "Product news to customers",
+            "necessity": "No other way",
+            "balancing": "Expected by customers",
+            "assessed_by": "DPO",
+            "assessed_at": "2026-02-01T09:00:00Z",
+        },
+    ).json()
+    done = client.put(
+        f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_interests", "lia_id": lia["id"]}
+    ).json()
     assert done["basis"] == "legitimate_interests" and done["lia_id"] == lia["id"]
     decision = client.post("/api/v1/decisions", json={"question": "processing", "record_id": rid}).json()
     assert decision["decided_by"] == "basis.legitimate_interests.allows"
-    assert client.put(f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_intrests"}).json()["code"] == "request.unknown_value"
+    assert (
+        client.put(f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_intrests"}).json()["code"]
+        == "request.unknown_value"
+    )
 
 
 def test_p6_from_withdrawn_consent_to_legitimate_interests_needs_a_new_assessment(client, ids, clock):
     rid = ids[0]
-    old = client.post("/api/v1/lias", json={"purpose": "p", "necessity": "n", "balancing": "b", "assessed_by": "DPO",
-                                            "assessed_at": "2026-01-01T09:00:00Z"}).json()
+    old = client.post(
+        "/api/v1/lias",
+        json={
+            "purpose": "p",
+            "necessity": "n",
+            "balancing": "b",
+            "assessed_by": "DPO",
+            "assessed_at": "2026-01-01T09:00:00Z",
+        },
+    ).json()
     client.put(f"/api/v1/records/{rid}/basis", json={"basis": "consent"})
     client.post(f"/api/v1/records/{rid}/consent/given", json={"channel": "portal"})
     clock.advance(days=1)
     client.post(f"/api/v1/records/{rid}/consent/withdraw", json={"channel": "portal"})
     refused = client.put(f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_interests", "lia_id": old["id"]})
-    assert refused.status_code == 409 and refused.json()["problems"][0]["code"] == "basis.consent_to_legitimate_interests"
+    assert (
+        refused.status_code == 409 and refused.json()["problems"][0]["code"] == "basis.consent_to_legitimate_interests"
+    )
     clock.advance(days=1)
-    new = client.post("/api/v1/lias", json={"purpose": "p", "necessity": "n", "balancing": "b", "assessed_by": "DPO",
-                                            "assessed_at": clock.now.isoformat()}).json()
-    assert client.put(f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_interests", "lia_id": new["id"]}).status_code == 200
+    new = client.post(
+        "/api/v1/lias",
+        json={
+            "purpose": "p",
+            "necessity": "n",
+            "balancing": "b",
+            "assessed_by": "DPO",
+            "assessed_at": clock.now.isoformat(),
+        },
+    ).json()
+    assert (
+        client.put(
+            f"/api/v1/records/{rid}/basis", json={"basis": "legitimate_interests", "lia_id": new["id"]}
+        ).status_code
+        == 200
+    )
 
 
 def test_p4_bases_for_a_list_and_for_a_filter_then_filtered_listing(client, ids):
     result = client.post("/api/v1/bases", json={"basis": "contract", "ids": ids[:3]}).json()
     assert result == {"changed": ids[:3], "refused": {}}
-    result = client.post("/api/v1/bases", json={"basis": "consent", "filter": {"module": "leads", "basis": "not_applicable"}}).json()
+    result = client.post(
+        "/api/v1/bases", json={"basis": "consent", "filter": {"module": "leads", "basis": "not_applicable"}}
+    ).json()
     assert len(result["changed"]) > 100 and result["refused"] == {}
     listed = client.get("/api/v1/records?module=Leads&basis=contract&limit=50").json()
     assert [r["id"] for r in listed] == sorted(ids[:3])
@@ -189,4 +238,9 @@ def test_more_than_1024_records_one_after_another(services):
     store.upsert_records("Leads", rows, {"kind": "api"}, "t")
     for row in rows:
         assert lifecycles.consent_event(row.id, "request_sent", channel="email", actor="t").consent_status == "waiting"
-    assert store.state_counts("consent_status", __import__("api.storage", fromlist=["RecordFilter"]).RecordFilter(module="Leads"))["waiting"] == 1100
+    assert (
+        store.state_counts(
+            "consent_status", __import__("api.storage", fromlist=["RecordFilter"]).RecordFilter(module="Leads")
+        )["waiting"]
+        == 1100
+    )

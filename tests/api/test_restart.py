@@ -9,7 +9,7 @@ from api.app import Services
 from api.config import Config
 from api.demo.layouts import demo_layouts
 from api.storage import ControllerSettings, NewRecord, Store
-from tests.conftest import TEST_SECRET, RULES, admin_key
+from tests.conftest import RULES, TEST_SECRET, admin_key
 from tests.server import running_server
 
 
@@ -32,7 +32,10 @@ def test_c3_deadline_passes_while_stopped_and_no_sweep_has_run(tmp_path):
         store.clock = lambda: real() - dt.timedelta(days=days) + dt.timedelta(seconds=3)
         record = services.lifecycles.consent_event("1", "request_sent", channel="email", actor="t")
         store.clock = real
-        assert httpx.post(f"{base}/api/v1/decisions", json=ask, headers=auth).json()["decided_by"] == "consent.waiting.stops_processing"
+        assert (
+            httpx.post(f"{base}/api/v1/decisions", json=ask, headers=auth).json()["decided_by"]
+            == "consent.waiting.stops_processing"
+        )
     while dt.datetime.now(dt.timezone.utc) <= record.consent_deadline:
         time.sleep(0.2)
     with running_server(url, tmp_path, env={"LAWFUL_SECRET": TEST_SECRET.hex()}) as base:

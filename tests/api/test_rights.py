@@ -3,13 +3,13 @@
 import datetime as dt
 import json
 
-import msgspec
 import pytest
 
 from api.app import Services, create_app
 from api.config import Config
 from api.mail import SmtpMailer
 from api.storage import ControllerSettings, Dpo
+from engine import NotFoundError
 from tests.conftest import RULES, client_for
 from tests.smtp import SmtpServer
 
@@ -25,13 +25,35 @@ def smtp():
 
 @pytest.fixture
 def mailed(layouts_store, rules_host, tmp_path, smtp):
-    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts"), timezone="Europe/Amsterdam",
-                                                   dpo=Dpo(name="Privacy Office", email="dpo@example.org")), "t")
-    services = Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=layouts_store, rules=rules_host,
-                        mailer=SmtpMailer(smtp.url, "privacy@example.com"))
+    layouts_store.save_settings(
+        ControllerSettings(
+            compliance_enabled=True,
+            modules=("Leads", "Contacts"),
+            timezone="Europe/Amsterdam",
+            dpo=Dpo(name="Privacy Office", email="dpo@example.org"),
+        ),
+        "t",
+    )
+    services = Services(
+        Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path),
+        store=layouts_store,
+        rules=rules_host,
+        mailer=SmtpMailer(smtp.url, "privacy@example.com"),
+    )
     with client_for(create_app(services.config, services), layouts_store) as client:
-        client.post("/api/v1/records", json={"module": "Leads", "id": "L1", "data": {
-            "Last_Name": "Veld", "Company": "=HYPERLINK(\"http://x.example\")", "Email": "Anouk.Veld@Example.org", "Tax_ID": "NL1"}})
+        client.post(
+            "/api/v1/records",
+            json={
+                "module": "Leads",
+                "id": "L1",
+                "data": {
+                    "Last_Name": "Veld",
+                    "Company": '=HYPERLINK("http://x.example")',
+                    "Email": "Anouk.Veld@Example.org",
+                    "Tax_ID": "NL1",
+                },
+            },
+        )
         client.put("/api/v1/records/L1/basis", json={"basis": "contract"})
         yield client, services
 
@@ -42,12 +64,15 @@ def receive(client, kind, **extra):
     return response.json()
 
 
-@pytest.mark.parametrize(("received", "due"), [
-    ("2027-01-31T10:00:00+01:00", "2027-02-28"),
-    ("2028-01-31T10:00:00+01:00", "2028-02-29"),
-    ("2027-03-30T10:00:00+02:00", "2027-04-30"),
-    ("2027-01-31T23:30:00Z", "2027-03-01"),  # already 1 February in Amsterdam
-])
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        ("2027-01-31T10:00:00+01:00", "2027-02-28"),
+        ("2028-01-31T10:00:00+01:00", "2028-02-29"),
+        ("2027-03-30T10:00:00+02:00", "2027-04-30"),
+        ("2027-01-31T23:30:00Z", "2027-03-01"),  # already 1 February in Amsterdam
+    ],
+)
 def test_cc5_deadline_one_month_later(mailed, smtp, received, due):
     client, _ = mailed
     request = receive(client, "access", received_at=received)
@@ -75,7 +100,9 @@ def test_ds1_access_report_by_email_with_sources_bases_and_history(mailed, smtp)
 
 def test_a_request_from_an_unknown_subject_is_recorded_and_answered(mailed, smtp):
     client, _ = mailed
-    request = client.post("/api/v1/rights", json={"kind": "access", "email": "nobody@example.net", "channel": "portal"}).json()
+    request = client.post(
+        "/api/v1/rights", json={"kind": "access", "email": "nobody@example.net", "channel": "portal"}
+    ).json()
     assert client.post(f"/api/v1/rights/{request['id']}/complete", json={}).json()["status"] == "completed"
     assert "We hold no data about you." in smtp.inbox.to("nobody@example.net")[-1].get_body(("plain",)).get_content()
 
@@ -86,8 +113,10 @@ def test_ds5_portability_sends_csv_and_json_that_spreadsheets_cannot_run(mailed,
     client.post(f"/api/v1/rights/{request['id']}/complete", json={})
     files = {part.get_filename(): part.get_content() for part in smtp.inbox.to(SUBJECT)[-1].iter_attachments()}
     assert set(files) == {"my-data.csv", "my-data.json"}
-    csv_text = files["my-data.csv"] if isinstance(files["my-data.csv"], str) else files["my-data.csv"].decode("utf-8-sig")
-    assert "\"'=HYPERLINK(" in csv_text and "\"=HYPERLINK(" not in csv_text
+    csv_text = (
+        files["my-data.csv"] if isinstance(files["my-data.csv"], str) else files["my-data.csv"].decode("utf-8-sig")
+    )
+    assert "\"'=HYPERLINK(" in csv_text and '"=HYPERLINK(' not in csv_text
     assert json.loads(files["my-data.json"])[0]["data"]["Company"].startswith("=HYPERLINK")
 
 
@@ -118,7 +147,9 @@ def test_ds7_extension_up_to_two_months_told_within_the_first(mailed, smtp, cloc
     too_long = client.post(f"/api/v1/rights/{request['id']}/extend", json={"months": 3, "reason": "many records"})
     assert too_long.json()["code"] == "rights.extension_too_long"
     clock.now = dt.datetime(2026, 2, 20, tzinfo=UTC)
-    extended = client.post(f"/api/v1/rights/{request['id']}/extend", json={"months": 2, "reason": "records in several systems"}).json()
+    extended = client.post(
+        f"/api/v1/rights/{request['id']}/extend", json={"months": 2, "reason": "records in several systems"}
+    ).json()
     assert extended["extended_to"] == "2026-04-30" and extended["extension_reason"] == "records in several systems"
     assert "records in several systems" in smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
     late = receive(client, "access", received_at="2026-01-05T10:00:00+01:00")
@@ -132,9 +163,15 @@ def test_ds7_extension_up_to_two_months_told_within_the_first(mailed, smtp, cloc
 def test_roles_and_bad_input(mailed, layouts_store):
     client, services = mailed
     with client_for(create_app(services.config, services), layouts_store, "app") as app_client:
-        assert app_client.post("/api/v1/rights", json={"kind": "access", "email": SUBJECT, "channel": "email"}).status_code == 201
+        assert (
+            app_client.post("/api/v1/rights", json={"kind": "access", "email": SUBJECT, "channel": "email"}).status_code
+            == 201
+        )
         assert app_client.get("/api/v1/rights").status_code == 403
-    assert client.post("/api/v1/rights", json={"kind": "access", "email": "nope", "channel": "email"}).json()["code"] == "rights.invalid_email"
+    assert (
+        client.post("/api/v1/rights", json={"kind": "access", "email": "nope", "channel": "email"}).json()["code"]
+        == "rights.invalid_email"
+    )
     assert client.get("/api/v1/rights/unknown").status_code == 404
 
 
@@ -163,25 +200,39 @@ def test_an_unreachable_smtp_server_is_a_clear_error():
 
 def test_ds3_erasure_keeps_what_a_legal_ground_requires_and_blocks_the_subject(mailed, smtp):
     client, services = mailed
-    client.post("/api/v1/records", json={"module": "Contacts", "id": "C1", "data": {"Last_Name": "Veld", "Email": SUBJECT}})
+    client.post(
+        "/api/v1/records", json={"module": "Contacts", "id": "C1", "data": {"Last_Name": "Veld", "Email": SUBJECT}}
+    )
     request = receive(client, "erasure")
     done = client.post(f"/api/v1/rights/{request['id']}/complete", json={}).json()
-    assert done["outcome"]["erased"] == ["C1"] and done["outcome"]["kept"] == {"L1": {"Company": "erasure.kept.bookkeeping", "Tax_ID": "erasure.kept.bookkeeping"}}
+    assert done["outcome"]["erased"] == ["C1"] and done["outcome"]["kept"] == {
+        "L1": {"Company": "erasure.kept.bookkeeping", "Tax_ID": "erasure.kept.bookkeeping"}
+    }
     assert client.get("/api/v1/records/C1").status_code == 404
     kept = client.get("/api/v1/records/L1").json()
     assert set(kept["data"]) == {"Company", "Tax_ID"} and kept["restricted"] is True
     row = client.get("/api/v1/records/L1/timeline").json()[-1]
     assert row["kind"] == "record.erased" and row["detail"]["kept"]["Tax_ID"] == "erasure.kept.bookkeeping"
     assert "Tax_ID" in smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
-    again = client.post("/api/v1/records", json={"module": "Contacts", "data": {"Last_Name": "Veld", "Email": SUBJECT}}).json()
+    again = client.post(
+        "/api/v1/records", json={"module": "Contacts", "data": {"Last_Name": "Veld", "Email": SUBJECT}}
+    ).json()
     assert [w["rule"] for w in again["decision"]["warnings"]] == ["blocklist.match.warns"]  # B1: blocked after erasure
 
 
 def test_ds3_an_erasure_that_fails_half_way_changes_nothing(mailed):
     client, services = mailed
     before = client.get("/api/v1/records/L1").json()
-    with pytest.raises(Exception):
-        services.store.erase({"L1": None, "missing": None}, {"L1": __import__("api.storage", fromlist=["TimelineRow"]).TimelineRow(
-            kind="record.erased", summary="x", actor="t")}, [], "t")
+    with pytest.raises(NotFoundError):
+        services.store.erase(
+            {"L1": None, "missing": None},
+            {
+                "L1": __import__("api.storage", fromlist=["TimelineRow"]).TimelineRow(
+                    kind="record.erased", summary="x", actor="t"
+                )
+            },
+            [],
+            "t",
+        )
     assert client.get("/api/v1/records/L1").json() == before
     assert client.get("/api/v1/blocklist").json() == []

@@ -1,6 +1,5 @@
 """Web forms end to end over HTTP: publish, submit, double opt-in over real SMTP (W1-W4, CC1-CC4, F6)."""
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -30,9 +29,15 @@ def smtp():
 
 @pytest.fixture
 def site(layouts_store, rules_host, tmp_path, smtp):
-    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Event_Registrations")), "t")
-    services = Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url="http://testserver.local"),
-                        store=layouts_store, rules=rules_host, mailer=SmtpMailer(smtp.url, "forms@example.com"))
+    layouts_store.save_settings(
+        ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Event_Registrations")), "t"
+    )
+    services = Services(
+        Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url="http://testserver.local"),
+        store=layouts_store,
+        rules=rules_host,
+        mailer=SmtpMailer(smtp.url, "forms@example.com"),
+    )
     with client_for(create_app(services.config, services), layouts_store) as client:
         yield client, services
 
@@ -50,8 +55,11 @@ def token_of(page):
 
 def submit(client, slug, fields, lang="en"):
     page = client.get(f"/f/{slug}?lang={lang}").text
-    return client.post(f"/f/{slug}?lang={lang}", data={"_csrf_token": token_of(page), **fields},
-                       headers={"referer": "https://www.example.com/newsletter"})
+    return client.post(
+        f"/f/{slug}?lang={lang}",
+        data={"_csrf_token": token_of(page), **fields},
+        headers={"referer": "https://www.example.com/newsletter"},
+    )
 
 
 def link_in(smtp):
@@ -79,11 +87,15 @@ def test_w3_w4_double_opt_in_confirms_then_processes_with_proof(site, smtp):
     assert record.awaiting_confirmation and record.basis == "consent" and record.consent_status == "waiting"
     assert record.source["kind"] == "form" and record.source["page_url"] == "https://www.example.com/newsletter"  # D1
     ask = {"question": "processing", "record_id": record.id}
-    assert client.post("/api/v1/decisions", json=ask).json()["effect"] == "deny"  # W3: not processed before confirmation
+    assert (
+        client.post("/api/v1/decisions", json=ask).json()["effect"] == "deny"
+    )  # W3: not processed before confirmation
     link = link_in(smtp)
     page = client.get(link)
     assert page.status_code == 200 and "<button" in page.text
-    assert services.store.record(record.id).awaiting_confirmation  # opening the link (as a mail scanner does) changes nothing
+    assert services.store.record(
+        record.id
+    ).awaiting_confirmation  # opening the link (as a mail scanner does) changes nothing
     confirmed = client.post(link, data={"_csrf_token": token_of(page.text)})
     assert confirmed.status_code == 200 and "confirmed" in confirmed.text
     record = services.store.record(record.id)
@@ -131,14 +143,23 @@ def test_cc4_confirming_an_address_is_not_consent(site, smtp):
     link = link_in(smtp)
     client.post(link, data={"_csrf_token": token_of(client.get(link).text)})
     record = services.store.records(module="Leads", limit=1)[0]
-    assert not record.awaiting_confirmation and record.basis == "not_applicable" and record.consent_status == "not_requested"
+    assert (
+        not record.awaiting_confirmation
+        and record.basis == "not_applicable"
+        and record.consent_status == "not_requested"
+    )
 
 
 def test_cc3_a_blocklisted_subject_meets_the_same_check_on_a_form(site, smtp):
     client, services = site
     client.post("/api/v1/blocklist", json={"email": SUBJECT, "reason": "erasure"})
     publish(client, "newsletter", example("newsletter_signup"))
-    assert submit(client, "newsletter", {"email": SUBJECT.upper(), "first_name": "Sanne", "consent_newsletter": "true"}).status_code == 200
+    assert (
+        submit(
+            client, "newsletter", {"email": SUBJECT.upper(), "first_name": "Sanne", "consent_newsletter": "true"}
+        ).status_code
+        == 200
+    )
     record = services.store.records(module="Leads", limit=1)[0]
     assert any(e.rule_id == "blocklist.match.warns" for e in services.store.timeline(record.id))
 
@@ -158,13 +179,22 @@ def test_invalid_submissions_come_back_with_errors_and_spam_and_floods_are_stopp
     publish(client, "newsletter", example("newsletter_signup"))
     bad = submit(client, "newsletter", {"email": "a@@b", "first_name": "", "consent_newsletter": ""}, lang="nl")
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text and 'lang="nl"' in bad.text
-    spam = submit(client, "newsletter", {"email": SUBJECT, "first_name": "S", "consent_newsletter": "true", "homepage_url": "http://spam.example"})
+    spam = submit(
+        client,
+        "newsletter",
+        {"email": SUBJECT, "first_name": "S", "consent_newsletter": "true", "homepage_url": "http://spam.example"},
+    )
     assert spam.status_code == 200 and services.store.count_records() == 0
     forged = client.post("/f/newsletter", data={"_csrf_token": "123.abc", "email": SUBJECT})
     assert forged.status_code == 403
     for i in range(10):
         submit(client, "newsletter", {"email": f"p{i}@example.org", "first_name": "P", "consent_newsletter": "true"})
-    assert submit(client, "newsletter", {"email": "late@example.org", "first_name": "L", "consent_newsletter": "true"}).status_code == 429
+    assert (
+        submit(
+            client, "newsletter", {"email": "late@example.org", "first_name": "L", "consent_newsletter": "true"}
+        ).status_code
+        == 429
+    )
 
 
 def test_resends_are_throttled_and_replace_the_link(site, smtp, clock):
@@ -184,8 +214,15 @@ def test_f6_encrypted_fields_work_in_forms(site, smtp):
     client, services = site
     publish(client, "identity", example("identity_verification"))
     page = client.get("/f/identity").text
-    fields = {"first_name": "Sanne", "last_name": "Jansen", "email": SUBJECT, "date_of_birth": "1990-04-01",
-              "national_id": "123456782", "iban": "NL91TEST0417164300", "consent_id_check": "true"}
+    fields = {
+        "first_name": "Sanne",
+        "last_name": "Jansen",
+        "email": SUBJECT,
+        "date_of_birth": "1990-04-01",
+        "national_id": "123456782",
+        "iban": "NL91TEST0417164300",
+        "consent_id_check": "true",
+    }
     response = client.post("/f/identity", data={"_csrf_token": token_of(page), **fields})
     assert response.status_code == 200, response.text
     record = services.store.records(module="Contacts", limit=1)[0]

@@ -55,8 +55,12 @@ def test_build_publish_fill_in_and_confirm_in_a_real_browser(site, browser, arti
     page.locator("input[name='f.First_Name.order']").fill("2")
     page.locator("input[name='f.First_Name.label_nl']").fill("Voornaam")
     page.get_by_label("Purpose").fill("newsletter")
-    page.get_by_label("Wording (English)").fill("Yes, send me the monthly newsletter by email. I can unsubscribe at any time.")
-    page.get_by_label("Wording (Dutch)").fill("Ja, stuur mij de maandelijkse nieuwsbrief per e-mail. Ik kan mij altijd afmelden.")
+    page.get_by_label("Wording (English)").fill(
+        "Yes, send me the monthly newsletter by email. I can unsubscribe at any time."
+    )
+    page.get_by_label("Wording (Dutch)").fill(
+        "Ja, stuur mij de maandelijkse nieuwsbrief per e-mail. Ik kan mij altijd afmelden."
+    )
     page.get_by_role("button", name="Save and check").click()
     # Last Name and Company are required in Leads and not on the form: the check says so next to them.
     assert page.locator("#problems-default-Last_Name li.error").count() == 1

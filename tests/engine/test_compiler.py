@@ -23,9 +23,14 @@ def test_unknown_fact_says_file_line_and_did_you_mean(version_dir):
 def test_every_problem_is_reported_at_once_sorted_by_place(version_dir):
     version_dir.edit("processing.yaml", 'record.basis == "contract"', 'record.basis == "contrakt"')
     version_dir.edit("processing.yaml", "effect: deny", "effect: refuse")
-    version_dir.edit("marking.yaml", "module.personal_field_count >= params.personal_fields.limit",
-                     "module.personal_field_count >= params.personal_fields.limt")
-    version_dir.edit("release.yaml", "when: field.personal and channel.restricted", "when: field.personal and (channel.restricted")
+    version_dir.edit(
+        "marking.yaml",
+        "module.personal_field_count >= params.personal_fields.limit",
+        "module.personal_field_count >= params.personal_fields.limt",
+    )
+    version_dir.edit(
+        "release.yaml", "when: field.personal and channel.restricted", "when: field.personal and (channel.restricted"
+    )
     problems = problems_of(version_dir.root)
     codes = [p.code for p in problems]
     assert sorted(codes) == sorted(["unknown_value", "invalid_value", "unknown_parameter", "syntax"])
@@ -84,17 +89,27 @@ def test_yaml_syntax_error_has_a_line(version_dir):
 
 
 def test_missing_reason_language_and_unknown_key(version_dir):
-    version_dir.edit("release.yaml", "      nl: De verwerkingsverantwoordelijke houdt", "      de: De verwerkingsverantwoordelijke houdt")
+    version_dir.edit(
+        "release.yaml",
+        "      nl: De verwerkingsverantwoordelijke houdt",
+        "      de: De verwerkingsverantwoordelijke houdt",
+    )
     [problem] = problems_of(version_dir.root)
     assert problem.code == "invalid_value"
     assert "at $.rules[0].reason" in problem.message
 
 
 def test_parameter_consistency(version_dir):
-    version_dir.edit("parameters.yaml", "waiting_period: {default_days: 30, min_days: 7, max_days: 90}",
-                     "waiting_period: {default_days: 3, min_days: 7, max_days: 90}")
-    version_dir.edit("parameters.yaml", "    api:              {normal: false, sensitive: false}",
-                     "    apps:             {normal: false, sensitive: false}")
+    version_dir.edit(
+        "parameters.yaml",
+        "waiting_period: {default_days: 30, min_days: 7, max_days: 90}",
+        "waiting_period: {default_days: 3, min_days: 7, max_days: 90}",
+    )
+    version_dir.edit(
+        "parameters.yaml",
+        "    api:              {normal: false, sensitive: false}",
+        "    apps:             {normal: false, sensitive: false}",
+    )
     codes = sorted(p.code for p in problems_of(version_dir.root))
     assert codes == ["invalid_range", "missing_default", "unknown_channel"]
 

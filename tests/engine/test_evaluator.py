@@ -38,9 +38,13 @@ def test_golden_cases_beside_the_rules_pass_and_cover_every_rule(version):
 
 
 def request(**overrides):
-    base = dict(question="processing", at=dt.datetime(2026, 3, 1, tzinfo=UTC),
-                module=ModuleFacts(name="Leads"), settings=Settings(compliance_enabled=True, modules=frozenset({"Leads"})),
-                record=RecordFacts(basis="contract"))
+    base = dict(
+        question="processing",
+        at=dt.datetime(2026, 3, 1, tzinfo=UTC),
+        module=ModuleFacts(name="Leads"),
+        settings=Settings(compliance_enabled=True, modules=frozenset({"Leads"})),
+        record=RecordFacts(basis="contract"),
+    )
     base.update(overrides)
     return DecisionRequest(**base)
 
@@ -62,7 +66,10 @@ def test_missing_part_of_a_request_is_a_clear_error():
     with pytest.raises(RequestError) as caught:
         evaluate(LIBRARY.versions[0], request(question="field_release", fields=(FieldFacts(name="Email"),)))
     assert caught.value.code == "request.missing"
-    assert str(caught.value) == "request.missing: question 'field_release' needs 'channel' (a channel name), found nothing - at $.channel"
+    assert (
+        str(caught.value)
+        == "request.missing: question 'field_release' needs 'channel' (a channel name), found nothing - at $.channel"
+    )
 
 
 def test_unknown_value_in_a_request_says_what_was_expected():
@@ -75,7 +82,10 @@ def test_unknown_value_in_a_request_says_what_was_expected():
 
 def test_naive_instants_are_refused_when_decoding():
     with pytest.raises(msgspec.ValidationError, match="Expected `datetime` with a timezone component"):
-        msgspec.json.decode(b'{"question": "processing", "at": "2026-03-01T10:00:00", "module": {"name": "Leads"}}', type=DecisionRequest)
+        msgspec.json.decode(
+            b'{"question": "processing", "at": "2026-03-01T10:00:00", "module": {"name": "Leads"}}',
+            type=DecisionRequest,
+        )
 
 
 def test_active_version_follows_the_requests_instant_in_utc():
@@ -94,15 +104,23 @@ def test_no_version_in_effect_and_unknown_pin():
 
 def test_the_two_shipped_versions_differ_in_behaviour():
     sensitive = FieldFacts(name="National_ID", classification="sensitive")
-    ask = request(question="field_release", channel="third_party_apps", fields=(sensitive,),
-                  settings=Settings(compliance_enabled=True, modules=frozenset({"Leads"}),
-                                    withheld=frozenset({"export.sensitive"})))
+    ask = request(
+        question="field_release",
+        channel="third_party_apps",
+        fields=(sensitive,),
+        settings=Settings(
+            compliance_enabled=True, modules=frozenset({"Leads"}), withheld=frozenset({"export.sensitive"})
+        ),
+    )
     old, new = LIBRARY.get("2026.1"), LIBRARY.get("2026.2")
     assert evaluate(old, ask).effect == "allow"
     assert evaluate(new, ask).decided_by == "release.sensitive.third_party.never"
     diff = diff_rulesets(old, new)
     assert diff.added == ("release.sensitive.third_party.never",)
-    assert [p.path for p in diff.parameters] == ["bases.legitimate_interests.review_months", "consent.waiting_period.default_days"]
+    assert [p.path for p in diff.parameters] == [
+        "bases.legitimate_interests.review_months",
+        "consent.waiting_period.default_days",
+    ]
 
 
 def test_c3_waiting_period_over_before_any_sweep():

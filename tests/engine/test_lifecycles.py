@@ -21,7 +21,11 @@ VERSIONS = {p.name: compile_ruleset(load_rules(p)) for p in find_versions(RULES)
 def every_case(ruleset, name):
     lifecycle = ruleset.lifecycles[name]
     cases = guard_cases(lifecycle, _domains(ruleset.parameters))
-    return [(state, event, facts) for state, event in itertools.product(lifecycle.states, lifecycle.events) for facts in cases]
+    return [
+        (state, event, facts)
+        for state, event in itertools.product(lifecycle.states, lifecycle.events)
+        for facts in cases
+    ]
 
 
 @pytest.mark.parametrize("version", sorted(VERSIONS))
@@ -52,8 +56,10 @@ def test_c2_consent_statuses_and_re_requests():
         assert consent.apply(again, "request_sent", email).to == "waiting"
     refused = consent.apply("denied", "request_sent", email)
     assert not refused.allowed and refused.rule == "consent.request.sent"
-    assert refused.message == ("consent: no transition from 'denied' on 'request_sent'; rule(s) consent.request.sent "
-                               "allow it only from: no_response, not_requested, withdrawn")
+    assert refused.message == (
+        "consent: no transition from 'denied' on 'request_sent'; rule(s) consent.request.sent "
+        "allow it only from: no_response, not_requested, withdrawn"
+    )
 
 
 def test_c1_a_phone_answer_needs_who_took_it():
@@ -69,7 +75,9 @@ def test_p2_p6_legitimate_interests_guards():
     after_withdrawal = {"record.has_lia": True, "consent.status": "withdrawn"}
     refused = basis.apply("consent", "set_legitimate_interests", after_withdrawal)
     assert not refused.allowed and refused.rule == "basis.consent_to_legitimate_interests"
-    assert basis.apply("consent", "set_legitimate_interests", {**after_withdrawal, "record.lia_after_consent_ended": True}).allowed
+    assert basis.apply(
+        "consent", "set_legitimate_interests", {**after_withdrawal, "record.lia_after_consent_ended": True}
+    ).allowed
 
 
 def test_a_raising_action_refuses_the_event(tmp_path):
@@ -89,11 +97,20 @@ def test_a_raising_action_refuses_the_event(tmp_path):
     assert chart.apply("waiting", "deadline_passed", {}).to == "no_response"  # the chart still works afterwards
 
 
-@pytest.mark.parametrize(("fault", "code"), [
-    (lambda stage, value: None if stage == "read" else value, "lifecycle.no_result"),
-    (lambda stage, value: {**value, "sid": "someone-else"} if stage == "read" and value else value, "lifecycle.wrong_session"),
-    (lambda stage, value: {**value, "to": "obtained"} if stage == "read" and value else value, "lifecycle.mismatch"),
-])
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (lambda stage, value: None if stage == "read" else value, "lifecycle.no_result"),
+        (
+            lambda stage, value: {**value, "sid": "someone-else"} if stage == "read" and value else value,
+            "lifecycle.wrong_session",
+        ),
+        (
+            lambda stage, value: {**value, "to": "obtained"} if stage == "read" and value else value,
+            "lifecycle.mismatch",
+        ),
+    ],
+)
 def test_a_missing_wrong_or_mismatched_answer_refuses_the_event(fault, code):
     chart = compile_ruleset(load_rules(RULES / "2026.1")).statecharts["consent"]
     chart.wait = 0.01
@@ -131,12 +148,16 @@ def test_lifecycle_file_mistakes_are_load_errors(version_dir):
 
 
 def test_overlapping_transitions_are_refused_at_load(version_dir):
-    version_dir.edit("lifecycles/basis.yaml",
-                     "    when: record.has_lia and (consent.status not in [\"denied\", \"withdrawn\"] or record.lia_after_consent_ended)\n",
-                     "    when: record.has_lia\n")
-    version_dir.edit("lifecycles/basis.yaml",
-                     "    from: [not_applicable, contract, legal_obligation, vital_interests, public_task, legitimate_interests]\n",
-                     "    from: [\"*\"]\n")
+    version_dir.edit(
+        "lifecycles/basis.yaml",
+        '    when: record.has_lia and (consent.status not in ["denied", "withdrawn"] or record.lia_after_consent_ended)\n',
+        "    when: record.has_lia\n",
+    )
+    version_dir.edit(
+        "lifecycles/basis.yaml",
+        "    from: [not_applicable, contract, legal_obligation, vital_interests, public_task, legitimate_interests]\n",
+        '    from: ["*"]\n',
+    )
     with pytest.raises(RuleFileError) as caught:
         compile_ruleset(load_rules(version_dir.root))
     assert [p.code for p in caught.value.problems] == ["ambiguous_transition"]

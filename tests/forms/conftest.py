@@ -32,10 +32,21 @@ def module_facts(name: str, marked: bool = True) -> ModuleFacts:
     """Return a module of modules.json as engine facts, with the demo's personal marking or none."""
     module = next(m for m in _MODULES["modules"] if m["api_name"] == name)
     marks = _MARKING.get(name, {}) if marked else {}
-    return ModuleFacts(name=name, custom=module["custom_module"], fields=tuple(
-        FieldFacts(name=f["api_name"], type=f["data_type"], classification=marks.get(f["api_name"], "none"),
-                   encrypted=f["encrypted"], read_only=f["read_only"], required=f["required"])
-        for f in module["fields"]))
+    return ModuleFacts(
+        name=name,
+        custom=module["custom_module"],
+        fields=tuple(
+            FieldFacts(
+                name=f["api_name"],
+                type=f["data_type"],
+                classification=marks.get(f["api_name"], "none"),
+                encrypted=f["encrypted"],
+                read_only=f["read_only"],
+                required=f["required"],
+            )
+            for f in module["fields"]
+        ),
+    )
 
 
 def settings_for(*modules: str) -> Settings:

@@ -6,11 +6,34 @@ import pytest
 
 from forms import format_checker, is_email
 
-VALID = ["a@example.com", "first.last+tag@sub.example.org", "işıl@example.com", "王芳@example.org", "o'brien@example.net",
-         "x@müller.example"]
-INVALID = ["not-an-email", "a@@b", "a@example", "@example.com", "a@", "a.@example.com", ".a@example.com", "a..b@example.com",
-           "a b@example.com", "a@example.com.", "a@-x.example.com", "\"a\"@example.com", "a(at)example.com",
-           "mailto:a@example.com", "a@example.com>", "a@example.com, b@example.com", "a\u00a0b@example.com", "a@b.123"]
+VALID = [
+    "a@example.com",
+    "first.last+tag@sub.example.org",
+    "işıl@example.com",
+    "王芳@example.org",
+    "o'brien@example.net",
+    "x@müller.example",
+]
+INVALID = [
+    "not-an-email",
+    "a@@b",
+    "a@example",
+    "@example.com",
+    "a@",
+    "a.@example.com",
+    ".a@example.com",
+    "a..b@example.com",
+    "a b@example.com",
+    "a@example.com.",
+    "a@-x.example.com",
+    '"a"@example.com',
+    "a(at)example.com",
+    "mailto:a@example.com",
+    "a@example.com>",
+    "a@example.com, b@example.com",
+    "a\u00a0b@example.com",
+    "a@b.123",
+]
 
 
 @pytest.mark.parametrize("address", VALID)

@@ -34,9 +34,18 @@ def test_the_model_reads_the_x_keywords():
 
 
 def test_dutch_texts_come_from_x_title_and_fall_back_to_english():
-    form = load_form({"type": "object", "x-crm-module": "Leads", "title": "Sign up", "x-title": {"nl": "Aanmelden"},
-                      "properties": {"name": {"type": "string", "title": "Name", "x-title": {"nl": "Naam"}},
-                                     "city": {"type": "string", "title": "City"}}})
+    form = load_form(
+        {
+            "type": "object",
+            "x-crm-module": "Leads",
+            "title": "Sign up",
+            "x-title": {"nl": "Aanmelden"},
+            "properties": {
+                "name": {"type": "string", "title": "Name", "x-title": {"nl": "Naam"}},
+                "city": {"type": "string", "title": "City"},
+            },
+        }
+    )
     assert form.title.get("nl") == "Aanmelden" and form.fields[0].label.get("nl") == "Naam"
     assert form.fields[1].label.get("nl") == "City"
 
@@ -48,22 +57,35 @@ def test_layout_orders_the_fields():
 
 def test_every_problem_is_reported_with_its_pointer():
     with pytest.raises(FormError) as caught:
-        load_form({"type": "object", "properties": {
-            "homepage_url": {"type": "string"},
-            "phone": {"type": "string", "format": "phone"},
-            "note": {"type": "string", "x-widget": "slider"},
-            "box": {"type": "boolean", "x-consent": {"text": {"en": "Yes"}}},
-        }}, Layout(order=("nope",)))
+        load_form(
+            {
+                "type": "object",
+                "properties": {
+                    "homepage_url": {"type": "string"},
+                    "phone": {"type": "string", "format": "phone"},
+                    "note": {"type": "string", "x-widget": "slider"},
+                    "box": {"type": "boolean", "x-consent": {"text": {"en": "Yes"}}},
+                },
+            },
+            Layout(order=("nope",)),
+        )
     found = {(p.code, p.path) for p in caught.value.problems}
-    assert found == {("form.no_module", "/x-crm-module"), ("form.reserved_name", "/properties/homepage_url"),
-                     ("form.unknown_format", "/properties/phone"), ("form.unknown_widget", "/properties/note"),
-                     ("form.invalid_consent", "/properties/box/x-consent"), ("form.unknown_property", "")}
+    assert found == {
+        ("form.no_module", "/x-crm-module"),
+        ("form.reserved_name", "/properties/homepage_url"),
+        ("form.unknown_format", "/properties/phone"),
+        ("form.unknown_widget", "/properties/note"),
+        ("form.invalid_consent", "/properties/box/x-consent"),
+        ("form.unknown_property", ""),
+    }
     assert caught.value.code == "form.invalid" and caught.value.family == "request"
 
 
 def test_an_invalid_schema_is_refused():
     with pytest.raises(FormError) as caught:
-        load_form({"type": "object", "x-crm-module": "Leads", "properties": {"n": {"type": "integer", "minimum": "ten"}}})
+        load_form(
+            {"type": "object", "x-crm-module": "Leads", "properties": {"n": {"type": "integer", "minimum": "ten"}}}
+        )
     assert [p.code for p in caught.value.problems] == ["form.invalid_schema"]
 
 

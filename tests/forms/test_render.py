@@ -50,7 +50,9 @@ def test_summary_takes_focus_without_javascript():
 def test_required_is_marked_in_words_and_as_an_attribute():
     page = FormPage(render_form(example("newsletter_signup"), action="/f", csrf_token="t"))
     assert "(required)" in page.labels["f-email"] and "required" in page.ids["f-email"]
-    assert "(required)" not in FormPage(render_form(example("contact_us"), action="/f", csrf_token="t")).labels["f-email"]
+    assert (
+        "(required)" not in FormPage(render_form(example("contact_us"), action="/f", csrf_token="t")).labels["f-email"]
+    )
 
 
 def test_consent_boxes_are_never_pre_ticked():
@@ -66,8 +68,14 @@ def test_nested_objects_and_array_items_are_fieldsets_with_legends():
 
 
 def test_labels_and_values_are_escaped():
-    form = load_form({"type": "object", "x-crm-module": "Leads", "title": "<script>alert(1)</script>",
-                      "properties": {"name": {"type": "string", "title": "<script>alert(2)</script>"}}})
+    form = load_form(
+        {
+            "type": "object",
+            "x-crm-module": "Leads",
+            "title": "<script>alert(1)</script>",
+            "properties": {"name": {"type": "string", "title": "<script>alert(2)</script>"}},
+        }
+    )
     html = render_form(form, action='/f?a="x"', csrf_token='"><script>', values=[("name", "<script>alert(3)</script>")])
     assert "<script>" not in html and "&lt;script&gt;alert(2)" in html and "&lt;script&gt;alert(3)" in html
 
@@ -82,8 +90,16 @@ def test_rendered_defaults_parse_back(name):
 
 def test_round_trip_keeps_what_was_typed():
     form = example("b2b_demo_request")
-    typed = [("first_name", "Zoë"), ("last_name", "Işık"), ("work_email", "a@example.com"), ("company", "Acme & Co"),
-             ("country", "TR"), ("company_size", "12"), ("industry", "Retail"), ("consent_contact", "true")]
+    typed = [
+        ("first_name", "Zoë"),
+        ("last_name", "Işık"),
+        ("work_email", "a@example.com"),
+        ("company", "Acme & Co"),
+        ("country", "TR"),
+        ("company_size", "12"),
+        ("industry", "Retail"),
+        ("consent_contact", "true"),
+    ]
     shown = FormPage(render_form(form, action="/f", csrf_token="t", values=typed)).submit()
     assert parse_submission(form, shown).data == parse_submission(form, typed).data
     assert parse_submission(form, shown).valid
@@ -117,21 +133,46 @@ def test_examples_load_as_they_are():
 
 
 def test_widgets_follow_type_format_and_x_widget():
-    form = load_form({"type": "object", "x-crm-module": "Leads", "properties": {
-        "phone": {"type": "string", "x-widget": "tel"}, "site": {"type": "string", "format": "uri"},
-        "born": {"type": "string", "format": "date"}, "note": {"type": "string", "x-widget": "textarea"},
-        "budget": {"type": "number", "multipleOf": 0.01}, "ok": {"type": "boolean", "default": True},
-        "tags": {"type": "array", "items": {"type": "string"}}}})
+    form = load_form(
+        {
+            "type": "object",
+            "x-crm-module": "Leads",
+            "properties": {
+                "phone": {"type": "string", "x-widget": "tel"},
+                "site": {"type": "string", "format": "uri"},
+                "born": {"type": "string", "format": "date"},
+                "note": {"type": "string", "x-widget": "textarea"},
+                "budget": {"type": "number", "multipleOf": 0.01},
+                "ok": {"type": "boolean", "default": True},
+                "tags": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    )
     page = FormPage(render_form(form, action="/f", csrf_token="t"))
-    assert [page.ids[f"f-{n}"].get("type", page.ids[f"f-{n}"]["_tag"]) for n in ("phone", "site", "born", "note", "budget", "ok", "tags")] == [
-        "tel", "url", "date", "textarea", "number", "checkbox", "textarea"]
+    assert [
+        page.ids[f"f-{n}"].get("type", page.ids[f"f-{n}"]["_tag"])
+        for n in ("phone", "site", "born", "note", "budget", "ok", "tags")
+    ] == ["tel", "url", "date", "textarea", "number", "checkbox", "textarea"]
     assert page.ids["f-budget"]["step"] == "0.01" and "checked" in page.ids["f-ok"]  # not a consent box
     assert parse_submission(form, [("tags", "a\n\nb ")]).data["tags"] == ["a", "b"]
 
 
 def test_nested_write_only_values_are_not_shown_again():
-    form = load_form({"type": "object", "x-crm-module": "Contacts", "properties": {"people": {"type": "array", "items": {
-        "type": "object", "properties": {"name": {"type": "string"}, "passport": {"type": "string", "writeOnly": True}}}}}})
+    form = load_form(
+        {
+            "type": "object",
+            "x-crm-module": "Contacts",
+            "properties": {
+                "people": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"name": {"type": "string"}, "passport": {"type": "string", "writeOnly": True}},
+                    },
+                }
+            },
+        }
+    )
     result = parse_submission(form, [("people[0][name]", "Ann"), ("people[0][passport]", "X1234567")])
     assert result.values == (("people[0][name]", "Ann"),)
     assert "X1234567" not in render_form(form, action="/f", csrf_token="t", values=result.values)
