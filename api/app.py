@@ -22,6 +22,7 @@ from .http.access import access_router
 from .http.decisions import decision_router
 from .http.forms import forms_router
 from .http.lifecycle import lifecycle_router
+from .http.portal import portal_router
 from .http.public import public_router
 from .http.records import module_router, record_router
 from .http.rights import rights_router
@@ -30,6 +31,7 @@ from .http.settings import settings_router
 from .http.ui import ui_router
 from .lifecycles import LifecycleService
 from .mail import Mailer, mailer_from
+from .portal import PortalService
 from .problems import EXCEPTION_HANDLERS
 from .publishing import FormService
 from .records import RecordService
@@ -74,6 +76,10 @@ class Services:
             config.form_rate_limit,
         )
 
+        self.portal = PortalService(
+            self.store, self.lifecycles, self.records, self.rights, self.mailer, config.public_url
+        )
+
     def sweep(self, actor: str = "sweep") -> dict[str, int]:
         """Expire unconfirmed submissions and move overdue waiting records to no_response (C3, W3)."""
         expired = self.submissions.expire()
@@ -115,12 +121,13 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             ruleset_router(services.rules, services.store),
             record_router(services.store, services.records),
             module_router(services.store, services.rules),
-            lifecycle_router(services.store, services.lifecycles, services.blocklist, services.sweep),
+            lifecycle_router(services.store, services.lifecycles, services.blocklist, services.sweep, services.portal),
             access_router(services.store),
             settings_router(services.store, services.settings, services.decisions),
             rights_router(services.store, services.rights),
             forms_router(services.store, services.forms, services.submissions),
             public_router(services.submissions),
+            portal_router(services.portal, Signer(services.secret, services.store.clock, b"lawful portal")),
             ui_router(
                 services.store,
                 services.forms,

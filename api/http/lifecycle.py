@@ -16,6 +16,7 @@ from engine import Lang, RequestError
 from ..auth import allow, principal_of
 from ..blocklist import Blocklist
 from ..lifecycles import BulkResult, LifecycleService
+from ..portal import ConsentAsk, PortalService
 from ..storage import BlockEntry, Lia, RecordFilter, Store, StoredRecord
 
 Channel = Literal["email", "portal", "phone", "form", "ui", "api"]
@@ -28,6 +29,12 @@ class ConsentEvent(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     channel: Channel
     taken_by: str | None = None
     lang: Lang = "en"
+
+
+class ConsentRequest(ConsentEvent, kw_only=True, forbid_unknown_fields=True):
+    """A consent request; by email it says what is asked, in the exact words, and mails a portal link (C1, C5)."""
+
+    ask: ConsentAsk | None = None
 
 
 class ConsentAnswer(ConsentEvent, kw_only=True, forbid_unknown_fields=True):
@@ -76,7 +83,11 @@ class Switch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 def lifecycle_router(
-    store: Store, lifecycles: LifecycleService, blocklist: Blocklist, sweep_all: Callable[[str], dict[str, int]]
+    store: Store,
+    lifecycles: LifecycleService,
+    blocklist: Blocklist,
+    sweep_all: Callable[[str], dict[str, int]],
+    portal: PortalService,
 ) -> Router:
     """Routes for record lifecycles and the records they change."""
 
@@ -91,8 +102,14 @@ def lifecycle_router(
         **allow("app", "admin"),
     )
     def request_consent(
-        request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
+        request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentRequest]
     ) -> StoredRecord:
+        if data.channel == "email":
+            if data.ask is None:
+                raise RequestError(
+                    "consent.ask_missing", "a request by email says what is asked: purpose and wording - at $.ask"
+                )
+            return portal.ask_consent(record_id, data.ask, actor=actor(request), lang=data.lang)
         return lifecycles.consent_event(
             record_id,
             "request_sent",

@@ -14,6 +14,7 @@ from .models import (
     StoredRecord,
     TimelineEntry,
 )
+from .portal import PortalLink
 from .rights import RightKind, RightsRequest
 from .store import NewRecord, Snapshot, Store, UpsertResult, utc_now
 
@@ -29,6 +30,7 @@ __all__ = [
     "ModuleLayout",
     "NewRecord",
     "FormVersion",
+    "PortalLink",
     "RecordFilter",
     "StoredForm",
     "StoredSubmission",

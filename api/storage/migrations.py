@@ -256,6 +256,19 @@ def _forms(op: Operations) -> None:
     op.create_index("ix_submissions_submitted_at", "submissions", ["submitted_at"])
 
 
+def _portal(op: Operations) -> None:
+    op.create_table(
+        "portal_links",
+        sa.Column("digest", sa.String(64), primary_key=True),
+        sa.Column("record_id", sa.String(64), nullable=False),
+        sa.Column("request", schema.JSON, nullable=False),
+        sa.Column("lang", sa.String(5), nullable=False),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("expires_at", schema.UtcDateTime, nullable=False),
+    )
+    op.create_index("ix_portal_links_record_id", "portal_links", ["record_id"])
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
@@ -263,6 +276,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (4, "unique values kept as digests", _unique_digests),
     (5, "rights requests", _rights),
     (6, "web forms, their published versions, submissions", _forms),
+    (7, "portal links for data subjects", _portal),
 )
 
 

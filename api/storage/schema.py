@@ -265,3 +265,14 @@ submissions = sa.Table(
     sa.Column("last_sent_at", UtcDateTime, nullable=True),
     sa.Column("sends", sa.Integer, nullable=False),
 )
+
+portal_links = sa.Table(
+    "portal_links",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("record_id", sa.String(64), nullable=False, index=True),
+    sa.Column("request", JSON, nullable=False),
+    sa.Column("lang", sa.String(5), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)

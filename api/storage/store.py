@@ -27,6 +27,7 @@ from .models import (
     StoredRecord,
     TimelineEntry,
 )
+from .portal import PortalStore
 from .rights import RightsStore
 
 Clock = Callable[[], dt.datetime]
@@ -69,7 +70,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     record: StoredRecord | None
 
 
-class Store(ComplianceStore, AccessStore, RightsStore, FormStore):
+class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
     """Typed access to settings, modules, records, timelines, assessments and the blocklist."""
 
     def __init__(self, engine: sa.Engine, clock: Clock = utc_now, cipher: FieldCipher | None = None) -> None:

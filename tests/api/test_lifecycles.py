@@ -8,6 +8,7 @@ from api.importer import import_csv
 from tests.conftest import DATA
 
 UTC = dt.timezone.utc
+BY_EMAIL = {"channel": "email", "ask": {"purpose": "news", "text_en": "May we send you our news by email?"}}
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def timeline(client, record_id):
 def test_c2_consent_request_answer_and_decision(client, services, ids, clock):
     rid = ids[0]
     assert client.put(f"/api/v1/records/{rid}/basis", json={"basis": "consent"}).status_code == 200
-    asked = client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"}).json()
+    asked = client.post(f"/api/v1/records/{rid}/consent/request", json=BY_EMAIL).json()
     assert asked["consent_status"] == "waiting"
     # 30 days (the 2026.1 default) at the same clock time in the controller's zone (UTC here)
     assert asked["consent_deadline"].startswith("2026-04-01T10:00:00")
@@ -41,7 +42,7 @@ def test_c2_consent_request_answer_and_decision(client, services, ids, clock):
 
 def test_c1_refused_phone_answer_names_the_rule_and_changes_nothing(client, ids):
     rid = ids[0]
-    client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"})
+    client.post(f"/api/v1/records/{rid}/consent/request", json=BY_EMAIL)
     response = client.post(f"/api/v1/records/{rid}/consent/answer", json={"answer": "obtained", "channel": "phone"})
     assert response.status_code == 409
     body = response.json()
@@ -57,9 +58,9 @@ def test_c1_refused_phone_answer_names_the_rule_and_changes_nothing(client, ids)
 
 def test_c2_no_second_request_after_a_refusal(client, ids):
     rid = ids[0]
-    client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"})
+    client.post(f"/api/v1/records/{rid}/consent/request", json=BY_EMAIL)
     client.post(f"/api/v1/records/{rid}/consent/answer", json={"answer": "denied", "channel": "email"})
-    again = client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"})
+    again = client.post(f"/api/v1/records/{rid}/consent/request", json=BY_EMAIL)
     assert (
         again.status_code == 409
         and "allow it only from: no_response, not_requested, withdrawn" in again.json()["detail"]
@@ -69,7 +70,7 @@ def test_c2_no_second_request_after_a_refusal(client, ids):
 def test_c3_deadline_passes_decisions_then_sweep(client, services, ids, clock):
     rid = ids[0]
     client.put(f"/api/v1/records/{rid}/basis", json={"basis": "consent"})
-    client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"})
+    client.post(f"/api/v1/records/{rid}/consent/request", json=BY_EMAIL)
     clock.advance(days=31)
     decision = client.post("/api/v1/decisions", json={"question": "processing", "record_id": rid}).json()
     assert decision["decided_by"] == "consent.no_response.stops_processing"  # before any sweep
@@ -86,7 +87,7 @@ def test_c3_deadline_passes_decisions_then_sweep(client, services, ids, clock):
 
 def test_c3_sweep_moves_every_overdue_record_once(client, services, ids, clock):
     for rid in ids[:5]:
-        client.post(f"/api/v1/records/{rid}/consent/request", json={"channel": "email"})
+        client.post(f"/api/v1/records/{rid}/consent/request", json=BY_EMAIL)
     clock.advance(days=10)
     client.post(f"/api/v1/records/{ids[5]}/consent/request", json={"channel": "portal"})
     clock.advance(days=25)
@@ -106,7 +107,7 @@ def test_c3_a_waiting_period_keeps_the_local_clock_time_across_dst(client, servi
         msgspec.structs.replace(settings, timezone="Europe/Amsterdam", waiting_period_days=14), "t"
     )
     clock.now = dt.datetime(2026, 3, 20, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam, winter time
-    asked = client.post(f"/api/v1/records/{ids[0]}/consent/request", json={"channel": "email"}).json()
+    asked = client.post(f"/api/v1/records/{ids[0]}/consent/request", json=BY_EMAIL).json()
     assert asked["consent_deadline"].startswith("2026-04-03T08:00:00")  # 10:00 in Amsterdam, summer time
 
 
@@ -222,8 +223,8 @@ def test_many_records_one_after_another_and_ids_that_collide_in_fnv1a(client, se
     assert fnv1a32(a) == fnv1a32(b)  # durable-rules keys sessions by this hash without a check
     for rid in (a, b):
         client.post("/api/v1/records", json={"module": "Leads", "id": rid, "data": {"Last_Name": "X", "Company": "Y"}})
-    client.post(f"/api/v1/records/{a}/consent/request", json={"channel": "email"})
-    client.post(f"/api/v1/records/{b}/consent/request", json={"channel": "email"})
+    client.post(f"/api/v1/records/{a}/consent/request", json={"channel": "portal"})
+    client.post(f"/api/v1/records/{b}/consent/request", json={"channel": "portal"})
     client.post(f"/api/v1/records/{a}/consent/answer", json={"answer": "obtained", "channel": "email"})
     client.post(f"/api/v1/records/{b}/consent/answer", json={"answer": "denied", "channel": "email"})
     assert client.get(f"/api/v1/records/{a}").json()["consent_status"] == "obtained"

@@ -1,0 +1,149 @@
+"""The subject's portal pages under /p (C5, DS6): no sign-in; the link is the key, CSRF tokens are signed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import parse_qsl
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery
+
+from engine import Lang, LawfulError
+
+from ..portal import PortalService
+from ..storage import PortalLink, StoredRecord
+from ..tokens import Signer
+from ..web import html, render, texts
+
+PAGE_SECONDS = 24 * 3600
+_ACTIONS = ("consent_yes", "consent_no", "withdraw", "correct", "copy", "erase")
+
+
+def _lang(value: str | None, fallback: str = "en") -> Lang:
+    chosen = value or fallback
+    return "nl" if chosen == "nl" else "en"
+
+
+def portal_router(portal: PortalService, signer: Signer) -> Router:
+    """Routes under /p."""
+    store = portal.store
+
+    def page(
+        token: str,
+        link: PortalLink,
+        record: StoredRecord,
+        lang: Lang,
+        *,
+        notice: str = "",
+        failure: str = "",
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response[str]:
+        t = texts(lang)
+        layout = store.module(record.module)
+        ask = link.request
+        fields = [
+            {
+                "name": f.name,
+                "label": f.label,
+                "value": record.data.get(f.name, ""),
+                "secret": f.encrypted,
+                "error": (errors or {}).get(f.name),
+            }
+            for f in layout.fields
+            if f.classification != "none"
+            and not f.read_only
+            and f.subform is None
+            and f.type not in ("fileupload", "profileimage")
+        ]
+        body = render(
+            "public/portal.html",
+            lang=lang,
+            title=t["portal_title"],
+            t=t,
+            status=record.consent_status,
+            fields=fields,
+            ask_text=ask.get("text_nl") if lang == "nl" and ask.get("text_nl") else ask.get("text_en", ""),
+            action=f"/p/{token}?lang={lang}",
+            csrf_token=signer.issue(f"portal:{link.digest[:16]}"),
+            dpo=store.settings().dpo,
+            notice=notice,
+            failure=failure,
+        )
+        return html(body, status)
+
+    def gone(lang: Lang) -> Response[str]:
+        t = texts(lang)
+        return html(
+            render("public/message.html", lang=lang, title=t["portal_title"], text=t["portal_unknown"], t=t, back=None),
+            404,
+        )
+
+    @get("/{token:str}", sync_to_thread=True, include_in_schema=False)
+    def show(token: FromPath[str], lang: FromQuery[str | None] = None) -> Response[str]:
+        found = portal.open(token)
+        if found is None:
+            return gone(_lang(lang))
+        link, record = found
+        return page(token, link, record, _lang(lang, link.lang))
+
+    @post("/{token:str}", include_in_schema=False, request_max_body_size=64 * 1024)
+    async def act(
+        request: Request[Any, Any, Any], token: FromPath[str], lang: FromQuery[str | None] = None
+    ) -> Response[str]:
+        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        context = {
+            "ip": request.client.host if request.client else "unknown",
+            "user_agent": request.headers.get("user-agent", "")[:500],
+        }
+        return await asyncio.to_thread(handle, token, lang, pairs, context)
+
+    def handle(
+        token: str, lang_given: str | None, pairs: list[tuple[str, str]], context: dict[str, str]
+    ) -> Response[str]:
+        found = portal.open(token)
+        if found is None:
+            return gone(_lang(lang_given))
+        link, record = found
+        lang = _lang(lang_given, link.lang)
+        values = dict(pairs)
+        action = values.get("action", "")
+        if (
+            not signer.check(f"portal:{link.digest[:16]}", values.get("_csrf_token", ""), PAGE_SECONDS)
+            or action not in _ACTIONS
+        ):
+            return page(token, link, record, lang, failure=texts(lang)["bad_token"], status=403)
+        t = texts(lang)
+        try:
+            if action in ("consent_yes", "consent_no"):
+                record = portal.answer(link, record, action == "consent_yes", {**context, "lang": lang})
+            elif action == "withdraw":
+                record = portal.answer(link, record, False, context)
+            elif action == "correct":
+                changes = {
+                    name[2:]: value
+                    for name, value in pairs
+                    if name.startswith("f.") and record.data.get(name[2:], "") != value
+                }
+                record = portal.correct(record, {k: (v or None) for k, v in changes.items()}) if changes else record
+            elif action == "copy":
+                portal.copy(record, lang)
+            else:
+                portal.erase(record, lang)
+                return html(
+                    render(
+                        "public/message.html",
+                        lang=lang,
+                        title=t["portal_title"],
+                        text=t["portal_erased"],
+                        t=t,
+                        back=None,
+                    )
+                )
+        except LawfulError as exc:
+            errors = {p.path.rsplit(".", 1)[-1]: p.message for p in exc.problems if p.path}
+            return page(token, link, store.record(record.id), lang, failure=exc.message, errors=errors, status=409)
+        return page(token, link, record, lang, notice=t[f"portal_done_{action}"])
+
+    return Router("/p", route_handlers=[show, act], include_in_schema=False)

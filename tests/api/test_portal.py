@@ -1,0 +1,112 @@
+"""The subject's portal: consent asked by email (C1), answered, withdrawn, data corrected, copied, erased (C5, DS6)."""
+
+import re
+
+import pytest
+
+from api.app import Services, create_app
+from api.config import Config
+from api.mail import SmtpMailer
+from api.storage import ControllerSettings
+from tests.conftest import RULES, client_for
+from tests.smtp import SmtpServer
+
+SUBJECT = "daan.visser@example.org"
+ASK = {
+    "purpose": "news",
+    "text_en": "May we email you our product news?",
+    "text_nl": "Mogen we u ons productnieuws mailen?",
+}
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def portal(layouts_store, rules_host, tmp_path, smtp):
+    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "t")
+    config = Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url="http://testserver.local")
+    services = Services(
+        config, store=layouts_store, rules=rules_host, mailer=SmtpMailer(smtp.url, "privacy@example.com")
+    )
+    with client_for(create_app(services.config, services), layouts_store) as client:
+        client.post(
+            "/api/v1/records",
+            json={
+                "module": "Leads",
+                "id": "P1",
+                "data": {"Last_Name": "Visser", "Company": "ACME", "Email": SUBJECT, "Tax_ID": "NL99"},
+            },
+        )
+        client.put("/api/v1/records/P1/basis", json={"basis": "consent"})
+        asked = client.post("/api/v1/records/P1/consent/request", json={"channel": "email", "ask": ASK, "lang": "nl"})
+        assert asked.status_code == 200 and asked.json()["consent_status"] == "waiting"
+        body = smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
+        link = re.search(r"http://testserver\.local(/p/\S+)", body).group(1)
+        yield client, services, link, body
+
+
+def act(client, link, action, **fields):
+    page = client.get(link).text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
+    return client.post(link, data={"_csrf_token": token, "action": action, **fields})
+
+
+def test_c1_the_mail_asks_in_the_exact_words_and_carries_only_a_token(portal):
+    client, _, link, body = portal
+    assert "Mogen we u ons productnieuws mailen?" in body  # asked in Dutch, as requested
+    assert SUBJECT not in link and "P1" not in link
+    page = client.get(link)
+    assert page.status_code == 200 and "Mogen we u ons productnieuws mailen?" in page.text
+    assert "NL99" not in page.text  # encrypted fields are not shown on a page anyone with the link can open
+    assert client.get(link[:-3] + "xyz").status_code == 404
+
+
+def test_c5_answer_then_withdraw_in_the_portal(portal):
+    client, services, link, _ = portal
+    assert act(client, link, "consent_yes").status_code == 200
+    record = services.store.record("P1")
+    assert record.consent_status == "obtained"
+    proof = [e for e in services.store.timeline("P1") if e.kind == "consent.proof"][-1]
+    assert proof.detail["request"]["text_en"] == ASK["text_en"] and proof.detail["ip"]
+    assert act(client, link, "withdraw").status_code == 200
+    assert services.store.record("P1").consent_status == "withdrawn"
+    assert [e.rule_id for e in services.store.timeline("P1")][-1] == "consent.withdrawn"
+
+
+def test_ds6_correct_before_consent_and_erase(portal, smtp):
+    client, services, link, _ = portal
+    assert act(client, link, "correct", **{"f.Last_Name": "van Visser"}).status_code == 200
+    assert services.store.record("P1").data["Last_Name"] == "van Visser"
+    assert services.store.record("P1").consent_status == "waiting"  # still no consent, and the data is right
+    bad = act(client, link, "correct", **{"f.Email": "not an email"})
+    assert bad.status_code == 409 and services.store.record("P1").data["Email"] == SUBJECT
+    assert act(client, link, "copy").status_code == 200
+    assert any(m.get_filename() == "access-report.json" for m in smtp.inbox.to(SUBJECT)[-1].iter_attachments())
+    erased = act(client, link, "erase")
+    assert erased.status_code == 200 and "gewist" in erased.text  # the link was mailed in Dutch
+    assert client.get(link).status_code == 404
+    remaining = services.store.records(ids=["P1"], limit=1)
+    assert not remaining  # a consent basis keeps nothing
+
+
+def test_a_forged_page_token_changes_nothing(portal):
+    client, services, link, _ = portal
+    response = client.post(link, data={"_csrf_token": "1.bad", "action": "consent_yes"})
+    assert response.status_code == 403 and services.store.record("P1").consent_status == "waiting"
+
+
+def test_asking_by_email_needs_an_address_and_the_words(portal):
+    client, _, _, _ = portal
+    client.post("/api/v1/records", json={"module": "Leads", "id": "P2", "data": {"Last_Name": "X", "Company": "Y"}})
+    assert (
+        client.post("/api/v1/records/P2/consent/request", json={"channel": "email", "ask": ASK}).json()["code"]
+        == "consent.no_email"
+    )
+    assert (
+        client.post("/api/v1/records/P1/consent/request", json={"channel": "email"}).json()["code"]
+        == "consent.ask_missing"
+    )
