@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -12,6 +13,7 @@ from typing import Any, Literal
 
 import msgspec
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 
 from engine import AccessError, AuthenticationError, RequestError
@@ -116,6 +118,24 @@ class Authenticator:
             if principal is not None:
                 return principal
         raise AuthenticationError("auth.required", "sign in, or send an API key as 'Authorization: Bearer <key>'")
+
+
+SESSION_LIFETIME = dt.timedelta(hours=8)
+
+
+def start_session(store: Store, username: str) -> tuple[Cookie, str]:
+    """Start a web session for a user who proved who they are; return its cookie and CSRF token."""
+    session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    store.add_session(digest(session_id), username, csrf, SESSION_LIFETIME)
+    cookie = Cookie(
+        key=SESSION_COOKIE,
+        value=session_id,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+    )
+    return cookie, csrf
 
 
 def _guard(roles: tuple[str, ...]) -> Any:

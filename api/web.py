@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from litestar import Response
+from litestar import Request, Response
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -168,6 +169,11 @@ TEXT = {
     "saved": ("Saved and checked.", "Opgeslagen en gecontroleerd."),
     "now_published": ("Published as version {version}.", "Gepubliceerd als versie {version}."),
 }
+
+
+async def form_pairs(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    """Read a URL-encoded form body as (name, value) pairs, in order, blanks and repeats kept."""
+    return parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def texts(lang: str) -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from typing import Annotated, Any
 
 import msgspec
@@ -24,11 +22,11 @@ from ..auth import (
     hash_password,
     new_api_key,
     principal_of,
+    start_session,
     verify_password,
 )
 from ..storage import ApiKey, Store, User
 
-SESSION_LIFETIME = dt.timedelta(hours=8)
 Name = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")]
 
 
@@ -73,17 +71,8 @@ def access_router(store: Store) -> Router:
     def sign_in(data: JSONBody[SignIn]) -> Response[dict[str, str]]:
         if not verify_password(data.password, store.password_hash(data.username)):
             raise AuthenticationError("auth.bad_credentials", "unknown user name or wrong password")
-        session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        store.add_session(digest(session_id), data.username, csrf, SESSION_LIFETIME)
+        cookie, csrf = start_session(store, data.username)
         user = store.user(data.username)
-        cookie = Cookie(
-            key=SESSION_COOKIE,
-            value=session_id,
-            httponly=True,
-            samesite="strict",
-            path="/",
-            max_age=int(SESSION_LIFETIME.total_seconds()),
-        )
         return Response({"username": user.username, "role": user.role, "csrf": csrf}, cookies=[cookie])
 
     @get("/session", sync_to_thread=False, summary="Who is calling", **allow(*ROLES))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import parse_qsl
 
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
@@ -14,7 +13,7 @@ from engine import Lang, LawfulError
 from ..portal import PortalService
 from ..storage import PortalLink, StoredRecord
 from ..tokens import Signer
-from ..web import html, render, texts
+from ..web import form_pairs, html, render, texts
 
 PAGE_SECONDS = 24 * 3600
 _ACTIONS = ("consent_yes", "consent_no", "withdraw", "correct", "copy", "erase")
@@ -92,7 +91,7 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
     async def act(
         request: Request[Any, Any, Any], token: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Response[str]:
-        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        pairs = await form_pairs(request)
         context = {
             "ip": request.client.host if request.client else "unknown",
             "user_agent": request.headers.get("user-agent", "")[:500],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import parse_qsl
 
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
@@ -13,7 +12,7 @@ from engine import ConflictError, Lang, LawfulError
 from forms import CSRF_FIELD, render_form, render_thank_you
 
 from ..submissions import CONFIRM_PAGE_SECONDS, FORM_TOKEN_SECONDS, SubmissionService
-from ..web import html, render, texts
+from ..web import form_pairs, html, render, texts
 
 MAX_BODY = 256 * 1024
 
@@ -75,7 +74,7 @@ def public_router(submissions: SubmissionService) -> Router:
         lang: FromQuery[str | None] = None,
         embed: FromQuery[str | None] = None,
     ) -> Response[str]:
-        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        pairs = await form_pairs(request)
         return await asyncio.to_thread(handle_submit, request, slug, _lang(lang), embed == "1", pairs)
 
     def handle_submit(
@@ -141,7 +140,7 @@ def public_router(submissions: SubmissionService) -> Router:
     async def confirm(
         request: Request[Any, Any, Any], token: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Response[str]:
-        pairs = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        pairs = dict(await form_pairs(request))
         return await asyncio.to_thread(handle_confirm, token, _lang(lang), pairs)
 
     def handle_confirm(token: str, lang: Lang, pairs: dict[str, str]) -> Response[str]:
@@ -167,7 +166,7 @@ def public_router(submissions: SubmissionService) -> Router:
     async def resend(
         request: Request[Any, Any, Any], submission_id: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Response[str]:
-        pairs = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        pairs = dict(await form_pairs(request))
         return await asyncio.to_thread(handle_resend, submission_id, _lang(lang), pairs)
 
     def handle_resend(submission_id: str, lang: Lang, pairs: dict[str, str]) -> Response[str]:

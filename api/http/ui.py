@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import secrets
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response, Router, get, post
@@ -17,7 +16,7 @@ from litestar.response import Redirect
 from engine import Lang, LawfulError
 from forms import FormReport, render_form
 
-from ..auth import SESSION_COOKIE, Authenticator, Principal, digest, verify_password
+from ..auth import SESSION_COOKIE, Authenticator, Principal, digest, start_session, verify_password
 from ..builder import (
     BuilderConsent,
     BuilderField,
@@ -26,11 +25,10 @@ from ..builder import (
     property_name,
     schema_from_builder,
 )
-from ..http.access import SESSION_LIFETIME
 from ..publishing import FormService
 from ..storage import ModuleLayout, Store
 from ..tokens import Signer
-from ..web import html, render, texts
+from ..web import form_pairs, html, render, texts
 
 ROLES = ("marketer", "admin")
 PREVIEW_TOKEN = "preview"  # noqa: S105 - a preview's form posts nowhere; its CSRF field only shows where the token goes
@@ -201,7 +199,7 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
 
     @post("/login", include_in_schema=False, request_max_body_size=8192)
     async def login(request: Request[Any, Any, Any], lang: FromQuery[str | None] = None) -> Response[Any]:
-        pairs = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        pairs = dict(await form_pairs(request))
         return await asyncio.to_thread(sign_in, _lang(lang), pairs)
 
     def sign_in(lang: Lang, pairs: dict[str, str]) -> Response[Any]:
@@ -225,21 +223,12 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
                 ),
                 401,
             )
-        session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        store.add_session(digest(session_id), pairs["username"], csrf, SESSION_LIFETIME)
-        cookie = Cookie(
-            key=SESSION_COOKIE,
-            value=session_id,
-            httponly=True,
-            samesite="strict",
-            path="/",
-            max_age=int(SESSION_LIFETIME.total_seconds()),
-        )
+        cookie, _ = start_session(store, pairs["username"])
         return Redirect(target, cookies=[cookie])
 
     @post("/logout", include_in_schema=False, request_max_body_size=4096)
     async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
-        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"))
+        pairs = await form_pairs(request)
         principal = await asyncio.to_thread(who, request)
         if principal is not None and checked(principal, pairs):
             await asyncio.to_thread(store.end_session, digest(request.cookies.get(SESSION_COOKIE, "")))
@@ -269,7 +258,7 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
 
     @post("/forms", include_in_schema=False, request_max_body_size=16384)
     async def create(request: Request[Any, Any, Any], lang: FromQuery[str | None] = None) -> Response[Any]:
-        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        pairs = await form_pairs(request)
         return await asyncio.to_thread(create_form, request, _lang(lang), pairs)
 
     def create_form(request: Request[Any, Any, Any], lang: Lang, pairs: list[tuple[str, str]]) -> Response[Any]:
@@ -313,7 +302,7 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
     async def save(
         request: Request[Any, Any, Any], slug: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Response[Any]:
-        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        pairs = await form_pairs(request)
         return await asyncio.to_thread(save_form, request, slug, _lang(lang), pairs)
 
     def save_form(
@@ -349,7 +338,7 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
     async def live(
         request: Request[Any, Any, Any], slug: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Response[Any]:
-        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        pairs = await form_pairs(request)
         return await asyncio.to_thread(live_preview, request, slug, _lang(lang), pairs)
 
     def live_preview(

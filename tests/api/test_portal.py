@@ -4,12 +4,9 @@ import re
 
 import pytest
 
-from api.app import Services, create_app
-from api.config import Config
-from api.mail import SmtpMailer
+from api.app import create_app
 from api.storage import ControllerSettings
-from tests.conftest import RULES, client_for
-from tests.smtp import SmtpServer
+from tests.conftest import client_for
 
 SUBJECT = "daan.visser@example.org"
 ASK = {
@@ -20,18 +17,8 @@ ASK = {
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def portal(layouts_store, rules_host, tmp_path, smtp):
-    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "t")
-    config = Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url="http://testserver.local")
-    services = Services(
-        config, store=layouts_store, rules=rules_host, mailer=SmtpMailer(smtp.url, "privacy@example.com")
-    )
+def portal(mailing, layouts_store, smtp):
+    services = mailing(ControllerSettings(compliance_enabled=True, modules=("Leads",)))
     with client_for(create_app(services.config, services), layouts_store) as client:
         client.post(
             "/api/v1/records",

@@ -5,40 +5,25 @@ import json
 
 import pytest
 
-from api.app import Services, create_app
-from api.config import Config
+from api.app import create_app
 from api.mail import SmtpMailer
 from api.storage import ControllerSettings, Dpo
 from engine import NotFoundError
-from tests.conftest import RULES, client_for
-from tests.smtp import SmtpServer
+from tests.conftest import client_for
 
 SUBJECT = "anouk.veld@example.org"
 UTC = dt.timezone.utc
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def mailed(layouts_store, rules_host, tmp_path, smtp):
-    layouts_store.save_settings(
+def mailed(mailing, layouts_store):
+    services = mailing(
         ControllerSettings(
             compliance_enabled=True,
             modules=("Leads", "Contacts"),
             timezone="Europe/Amsterdam",
             dpo=Dpo(name="Privacy Office", email="dpo@example.org"),
-        ),
-        "t",
-    )
-    services = Services(
-        Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path),
-        store=layouts_store,
-        rules=rules_host,
-        mailer=SmtpMailer(smtp.url, "privacy@example.com"),
+        )
     )
     with client_for(create_app(services.config, services), layouts_store) as client:
         client.post(

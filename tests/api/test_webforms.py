@@ -6,12 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from api.app import Services, create_app
-from api.config import Config
-from api.mail import SmtpMailer
+from api.app import create_app
 from api.storage import ControllerSettings
-from tests.conftest import RULES, client_for
-from tests.smtp import SmtpServer
+from tests.conftest import client_for
 
 FORMS = Path(__file__).resolve().parent.parent / "forms" / "data" / "forms"
 SUBJECT = "sanne.jansen@example.org"
@@ -22,21 +19,9 @@ def example(name):
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def site(layouts_store, rules_host, tmp_path, smtp):
-    layouts_store.save_settings(
-        ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Event_Registrations")), "t"
-    )
-    services = Services(
-        Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url="http://testserver.local"),
-        store=layouts_store,
-        rules=rules_host,
-        mailer=SmtpMailer(smtp.url, "forms@example.com"),
+def site(mailing, layouts_store):
+    services = mailing(
+        ControllerSettings(compliance_enabled=True, modules=("Leads", "Contacts", "Event_Registrations"))
     )
     with client_for(create_app(services.config, services), layouts_store) as client:
         yield client, services
