@@ -117,12 +117,8 @@ class DecisionService:
         self._settings: tuple[int, Settings] | None = None
 
     def decide(self, query: DecisionQuery, snapshot: Snapshot | None = None) -> Decision:
-        """Answer one query; `snapshot` is what the store holds for its record, when already read."""
-        snapshot = (
-            snapshot
-            if snapshot is not None and query.module is None and query.record is None
-            else self._snapshot(query)
-        )
+        """Answer one query; `snapshot` is what the store holds for it, when already read."""
+        snapshot = snapshot if snapshot is not None else self._snapshot(query)
         request = self.request_for(query, snapshot)
         pin = query.ruleset_version or snapshot.settings.pinned_version
         return evaluate(self.rules.active(request.at, pin), request)
@@ -130,15 +126,31 @@ class DecisionService:
     def decide_batch(self, batch: BatchQuery) -> BatchResult:
         """Answer many queries; a query that fails is reported by index and the others still answered.
 
-        Stored records are read together, in a few queries, not one query each.
+        Stored records are read together, a thousand a query, and each module once.
         """
         stored = self.store.snapshots([q.record_id for q in batch.queries if q.record_id is not None])
+        modules: dict[str, Snapshot] = {}
+
+        def snapshot_for(query: DecisionQuery) -> Snapshot:
+            if (
+                query.record_id is not None
+                and query.module is None
+                and query.record is None
+                and query.record_id in stored
+            ):
+                return stored[query.record_id]
+            if query.record_id is None and query.module is not None:
+                key = query.module.strip().casefold()
+                if key not in modules:
+                    modules[key] = self._snapshot(query)
+                return modules[key]
+            return self._snapshot(query)  # an unknown record or an ambiguous query: its own clear error
+
         decisions: list[Decision | None] = []
         errors: list[ItemError] = []
         for index, query in enumerate(batch.queries):
             try:
-                snapshot = stored.get(query.record_id) if query.record_id is not None else None
-                decisions.append(self.decide(query, snapshot))
+                decisions.append(self.decide(query, snapshot_for(query)))
             except LawfulError as exc:
                 decisions.append(None)
                 errors.append(ItemError(index, exc.code, exc.message))

@@ -45,9 +45,11 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection: sa.Connection) -> None:
+        options = connection.get_execution_options()
+        if options.get("single_read"):
+            return  # one SELECT is consistent on its own: no transaction to open or close
         # A write transaction takes the write lock at once, so it never fails half-way on upgrade.
-        immediate = connection.get_execution_options().get("write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
 
 
 @contextlib.contextmanager
@@ -58,6 +60,11 @@ def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
             yield connection
+
+
+def single_read(engine: sa.Engine) -> sa.Connection:
+    """A connection for one SELECT, which needs no transaction around it (the decision path)."""
+    return engine.connect().execution_options(single_read=True)
 
 
 @contextlib.contextmanager

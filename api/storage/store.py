@@ -17,7 +17,7 @@ from ..crypto import FieldCipher, is_encrypted
 from . import schema as t
 from .access import AccessStore
 from .compliance import ComplianceStore, RecordFilter, TimelineRow
-from .database import create_database, reading, writing
+from .database import create_database, reading, single_read, writing
 from .forms import FormStore
 from .migrations import migrate
 from .models import (
@@ -302,38 +302,32 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
     # Decisions ----------------------------------------------------------------------------
 
     def snapshot(self, *, record_id: str | None = None, module: str | None = None) -> Snapshot:
-        """Read what a decision needs in one query; settings and layouts come from memory while unchanged."""
-        with reading(self.engine) as c:
+        """Read what a decision needs in one query; settings and layouts come from memory while unchanged.
+
+        This is every decision's path to the database: the statements are built once, and one
+        SELECT says whether the settings or the module's layout changed since they were read.
+        """
+        if record_id is not None and not _is_valid_id(record_id):
+            raise NotFoundError("record.unknown", f"no record has id {record_id[:70]!r}")
+        with single_read(self.engine) as c:
             if record_id is not None:
-                if not _is_valid_id(record_id):
-                    raise NotFoundError("record.unknown", f"no record has id {record_id[:70]!r}")
-                query = (
-                    sa.select(t.records, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
-                    .join(t.modules, t.modules.c.name == t.records.c.module)
-                    .outerjoin(t.settings, t.settings.c.id == 1)
-                    .where(t.records.c.id == record_id)
-                )
-                row = c.execute(query).one_or_none()
+                row = c.execute(_BY_RECORD, {"record_id": record_id}).one_or_none()
                 if row is None:
                     raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
                 name = row.module
             else:
-                name = self.resolve_module(module or "")
-                query = (
-                    sa.select(t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
-                    .outerjoin(t.settings, t.settings.c.id == 1)
-                    .where(t.modules.c.name == name)
-                )
-                row = c.execute(query).one()
+                row = c.execute(_BY_MODULE, {"name": (module or "").strip().casefold()}).first()
+                if row is None:
+                    name = self.resolve_module(module or "")  # raises with the names there are
+                    row = c.execute(_BY_MODULE, {"name": name.casefold()}).one()
+                name = row.name
         settings = self._settings
         if settings is None or settings.version != (row.settings_version or 0):
             settings = self.settings()
         layout = self._layouts.get(name)
         if layout is None or layout.layout_version != row.layout_version:
             layout = self.module(name)
-        record = None
-        if record_id is not None:
-            record = self._open_record(row)
+        record = self._open_record(row) if record_id is not None else None
         return Snapshot(settings, layout, record)
 
     def snapshots(self, record_ids: Sequence[str]) -> dict[str, Snapshot]:
@@ -652,6 +646,19 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
                 .where(t.imports.c.id == import_id)
                 .values(finished_at=self.clock(), counts=counts, problems=list(problems))
             )
+
+
+_BY_RECORD = (
+    sa.select(t.records, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
+    .join(t.modules, t.modules.c.name == t.records.c.module)
+    .outerjoin(t.settings, t.settings.c.id == 1)
+    .where(t.records.c.id == sa.bindparam("record_id"))
+)
+_BY_MODULE = (
+    sa.select(t.modules.c.name, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
+    .outerjoin(t.settings, t.settings.c.id == 1)
+    .where(sa.func.lower(t.modules.c.name) == sa.bindparam("name"))
+)
 
 
 def _is_valid_id(record_id: str) -> bool:
