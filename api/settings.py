@@ -6,7 +6,7 @@ import re
 
 import msgspec
 
-from engine import Parameters, Problem, RequestError, expected_one_of, zone_problem
+from engine import ConflictError, Parameters, Problem, RequestError, expected_one_of, zone_problem
 
 from .addresses import email_problem
 from .lifecycles import LifecycleService
@@ -94,6 +94,13 @@ class SettingsService:
     def change(self, new: ControllerSettings, actor: str) -> ControllerSettings:
         """Store new settings if the rules allow them; `new.version` must be the version read."""
         current = self.store.settings()
+        if current.version and new.version != current.version:
+            found = f"version {new.version}" if new.version else "no version"
+            raise ConflictError(
+                "settings.changed",
+                f"expected the version of the settings you changed (now {current.version}), "
+                f"found {found}: read them again, change what you mean to and send them back - at $.version",
+            )
         known = {m.casefold(): m for m in self.store.module_names()}
         modules = [known.get(m.strip().casefold(), m) for m in new.modules]  # names as the store spells them
         new = msgspec.structs.replace(new, modules=tuple(dict.fromkeys(modules)))

@@ -142,11 +142,27 @@ class SubmissionService:
             "ip": context["ip"],
             "at": now.isoformat(),
         }
-        confirm = form.double_opt_in and _email_of(layout, rows) is not None
+        if form.double_opt_in and _email_of(layout, rows) is None:
+            raise ConflictError("form.no_email", "this form asks for confirmation by email but holds no email address")
+        confirm = form.double_opt_in
         actor = f"form:{version.slug}"
-        records = [self._record(form.module, row, source, actor, new_waits=confirm) for row in rows]
-        for record in records:
-            self._consent(record, parsed, proof, actor, confirm)
+        asked = _asked_fields(form)
+        records, pending = [], {}
+        for row in rows:
+            existing = self._existing(layout, row)
+            if existing is None:
+                record = self._new_record(form.module, row, source, actor, waits=confirm)
+                self._consent(record, proof, actor, confirmed=not confirm)
+            elif confirm:
+                # A known subject's record changes only once they prove the address is theirs.
+                record = existing
+                pending[record.id] = {k: v for k, v in row.items() if k in asked}
+            else:
+                record = self._complete(existing, row, asked, actor, source)
+                self._consent(record, proof, actor, confirmed=True)
+            records.append(record)
+        if pending:
+            proof = {**proof, "pending": pending}
         submission = StoredSubmission(
             id=uuid.uuid4().hex,
             slug=version.slug,
@@ -168,52 +184,56 @@ class SubmissionService:
     def _params(self) -> Any:
         return self.lifecycles.rules.active(self.store.clock(), self.store.settings().pinned_version).parameters
 
-    def _record(
-        self, module: str, data: dict[str, Any], source: dict[str, Any], actor: str, new_waits: bool
-    ) -> StoredRecord:
-        layout = self.store.module(module)
+    def _existing(self, layout: ModuleLayout, row: dict[str, Any]) -> StoredRecord | None:
         email_fields = [f.name for f in layout.fields if f.unique and f.type == "email"]
-        email = next((str(data[name]) for name in email_fields if name in data), None)
-        existing = self.store.records_by_unique({module: email_fields}, email) if email else []
-        if existing:  # the subject is known: the form updates their record
-            return self.records.rectify(
-                existing[0].id, data, actor, reason=f"form {source['form']} v{source['form_version']}"
-            )
+        email = next((str(row[name]) for name in email_fields if name in row), None)
+        found = self.store.records_by_unique({layout.name: email_fields}, email) if email else []
+        return found[0] if found else None
+
+    def _new_record(
+        self, module: str, data: dict[str, Any], source: dict[str, Any], actor: str, waits: bool
+    ) -> StoredRecord:
         added = self.records.add(module, data, source=source, actor=actor).record
-        if new_waits:  # W3: not processed until the subject confirms
-            added = self.store.change_state(
-                added.id,
-                {"awaiting_confirmation": False},
-                {"awaiting_confirmation": True},
-                [
-                    TimelineRow(
-                        kind="double_opt_in.sent",
-                        summary="waiting for the subject to confirm their email address",
-                        actor=actor,
-                    )
-                ],
-            )
-        return added
+        if not waits:
+            return added
+        # W3: not processed until the subject confirms
+        row = TimelineRow(
+            kind="double_opt_in.sent", summary="waiting for the subject to confirm their email address", actor=actor
+        )
+        return self.store.change_state(
+            added.id, {"awaiting_confirmation": False}, {"awaiting_confirmation": True}, [row]
+        )
+
+    def _complete(
+        self, record: StoredRecord, row: dict[str, Any], asked: set[str], actor: str, source: dict[str, Any]
+    ) -> StoredRecord:
+        # Without a confirmed address anyone may have sent the form: fill in what is missing, replace nothing.
+        missing = {k: v for k, v in row.items() if k in asked and record.data.get(k) in (None, "")}
+        if not missing:
+            return record
+        return self.records.rectify(
+            record.id, missing, actor, reason=f"completed by form {source['form']} v{source['form_version']}"
+        )
 
     def _consent(
-        self, record: StoredRecord, parsed: Submission, proof: dict[str, Any], actor: str, confirm: bool
+        self, record: StoredRecord, proof: dict[str, Any], actor: str, confirmed: bool, with_proof: bool = True
     ) -> None:
-        if not parsed.consents:
+        """Record the consent a form gave: at once when confirmed, else as a request that waits (W3, CC4)."""
+        if not proof.get("consents"):
             return
-        self.store.add_timeline(
-            record.id,
-            [TimelineRow(kind="consent.proof", summary="consent given on a web form", actor=actor, detail=proof)],
-        )
+        if with_proof:
+            row = TimelineRow(kind="consent.proof", summary="consent given on a web form", actor=actor, detail=proof)
+            self.store.add_timeline(record.id, [row])
         if record.basis == "not_applicable":
             record = self.lifecycles.set_basis(record.id, "consent", actor=actor)
         if record.basis != "consent" or record.consent_status == "obtained":
             return
-        if confirm:  # the consent counts once the subject confirms the address it was given for
+        if not confirmed:  # the consent counts once the subject confirms the address it was given for
             if record.consent_status != "waiting":
                 self.lifecycles.consent_event(record.id, "request_sent", channel="form", actor=actor)
-        else:
-            event = "answer_obtained" if record.consent_status == "waiting" else "consent_given"
-            self.lifecycles.consent_event(record.id, event, channel="form", actor=actor)
+            return
+        event = "answer_obtained" if record.consent_status == "waiting" else "consent_given"
+        self.lifecycles.consent_event(record.id, event, channel="form", actor=actor)
 
     # Double opt-in -------------------------------------------------------------------------------
 
@@ -300,9 +320,17 @@ class SubmissionService:
                         )
                     ],
                 )
+            changes = submission.proof.get("pending", {}).get(record.id)
+            if changes:
+                record = self.records.rectify(
+                    record.id, changes, actor, reason=f"form {submission.slug} v{submission.version}, confirmed"
+                )
             # CC4: confirming an address is not consent; only a ticked box, now confirmed, is.
-            if submission.proof.get("consents") and record.basis == "consent" and record.consent_status == "waiting":
-                self.lifecycles.consent_event(record.id, "answer_obtained", channel="form", actor=actor)
+            proof = {k: v for k, v in submission.proof.items() if k != "pending"}
+            self._consent(record, proof, actor, confirmed=True, with_proof=changes is not None)
+        if submission.proof.get("pending"):  # the changes are applied: the submission keeps no copy of them
+            proof = {k: v for k, v in submission.proof.items() if k != "pending"}
+            submission = self.store.update_submission(submission.id, "confirmed", proof=proof)
         return ConfirmResult("confirmed", submission)
 
     def _expired(self, submission: StoredSubmission) -> bool:
@@ -338,6 +366,18 @@ def _json(data: dict[str, Any]) -> dict[str, Any]:
 
 def _probe(data: dict[str, Any]) -> NewRecord:
     return NewRecord("probe", data, "")
+
+
+def _asked_fields(form: Form) -> set[str]:
+    """The module fields the form's own inputs write (not its fixed values)."""
+    found: set[str] = set()
+    todo = list(form.fields)
+    while todo:
+        field = todo.pop()
+        if field.crm_field:
+            found.add(field.crm_field)
+        todo.extend(field.children)
+    return found
 
 
 def _email_of(layout: ModuleLayout, rows: list[dict[str, Any]]) -> str | None:

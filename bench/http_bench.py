@@ -40,7 +40,9 @@ def free_port() -> int:
 
 
 def start(command: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -54,10 +56,16 @@ def start(command: list[str], port: int, env: dict[str, str]) -> subprocess.Pope
 
 def wrk(url: str, body: dict[str, object], headers: dict[str, str], connections: int = 32) -> float:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}", 'wrk.headers["Content-Type"] = "application/json"']
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(json.dumps(body))}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
     script.write_text("\n".join(lines) + "\n")
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{DURATION}", "-s", str(script), url], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{DURATION}", "-s", str(script), url], capture_output=True, text=True
+    ).stdout
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non_2xx:
         raise SystemExit(f"{non_2xx.group(1)} failed requests to {url}:\n{out}")
@@ -80,32 +88,74 @@ def main() -> None:
     auth = {"Authorization": f"Bearer {token}"}
 
     lawful_port, trivial_port = free_port(), free_port()
-    lawful = start([sys.executable, "-m", "api.cli", "serve", "--port", str(lawful_port), "--database", url], lawful_port, env)
-    trivial = start([sys.executable, "-m", "uvicorn", "bench.trivial_app:app", "--port", str(trivial_port), "--log-level", "warning",
-                     "--no-access-log"], trivial_port, env)
+    lawful = start(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(lawful_port), "--database", url], lawful_port, env
+    )
+    trivial = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.trivial_app:app",
+            "--port",
+            str(trivial_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        trivial_port,
+        env,
+    )
     try:
-        question = {"question": "field_release", "record_id": record, "channel": "export", "fields": ["Email", "Date_of_Birth", "Industry"]}
+        question = {
+            "question": "field_release",
+            "record_id": record,
+            "channel": "export",
+            "fields": ["Email", "Date_of_Birth", "Industry"],
+        }
         baseline = wrk(f"http://127.0.0.1:{trivial_port}/echo", question, {})
         decisions = wrk(f"http://127.0.0.1:{lawful_port}/api/v1/decisions", question, auth)
-        inline = {"question": "processing", "module": "Leads", "record": {"basis": "consent", "consent": {"status": "obtained"}}}
+        inline = {
+            "question": "processing",
+            "module": "Leads",
+            "record": {"basis": "consent", "consent": {"status": "obtained"}},
+        }
         inline_rate = wrk(f"http://127.0.0.1:{lawful_port}/api/v1/decisions", inline, auth)
         print(f"trivial litestar JSON endpoint      {baseline:9.0f} req/s")
-        print(f"decision about a stored record      {decisions:9.0f} req/s  ({decisions / baseline:.0%} of trivial; target 85%)")
-        print(f"decision with inline facts          {inline_rate:9.0f} req/s  ({inline_rate / baseline:.0%} of trivial)")
+        print(
+            f"decision about a stored record      {decisions:9.0f} req/s  ({decisions / baseline:.0%} of trivial; target 85%)"
+        )
+        print(
+            f"decision with inline facts          {inline_rate:9.0f} req/s  ({inline_rate / baseline:.0%} of trivial)"
+        )
     finally:
         lawful.terminate()
         trivial.terminate()
 
     batch_port = free_port()
-    lawful = start([sys.executable, "-m", "api.cli", "serve", "--port", str(batch_port), "--database", url, "--workers", "2"], batch_port, env)
+    lawful = start(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(batch_port), "--database", url, "--workers", "2"],
+        batch_port,
+        env,
+    )
     try:
         fields = [f.name for f in store.module("Leads").fields][:40]
-        queries = [{"question": "field_release", "module": "Leads", "channel": ["export", "api"][i % 2], "fields": fields,
-                    "record": {"basis": ["consent", "contract"][i % 2], "consent": {"status": "obtained"}}} for i in range(500)]
+        queries = [
+            {
+                "question": "field_release",
+                "module": "Leads",
+                "channel": ["export", "api"][i % 2],
+                "fields": fields,
+                "record": {"basis": ["consent", "contract"][i % 2], "consent": {"status": "obtained"}},
+            }
+            for i in range(500)
+        ]
         rate = wrk(f"http://127.0.0.1:{batch_port}/api/v1/decisions/batch", {"queries": queries}, auth, connections=4)
         per_request = len(queries) * len(fields)
-        print(f"batch of {len(queries)} queries x {len(fields)} fields   {rate:9.1f} req/s = {rate * per_request:,.0f} field decisions/s "
-              f"(target 200,000 on 2 cores)")
+        print(
+            f"batch of {len(queries)} queries x {len(fields)} fields   {rate:9.1f} req/s = {rate * per_request:,.0f} field decisions/s "
+            f"(target 200,000 on 2 cores)"
+        )
     finally:
         lawful.terminate()
 

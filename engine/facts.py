@@ -13,6 +13,7 @@ from .form_facts import (
     ITEM_KINDS,
     bind_bundled_wording,
     bind_consent_count,
+    bind_email_count,
     bind_personal_count,
     bind_special_hint,
 )
@@ -430,6 +431,16 @@ FACTS: dict[str, FactSpec] = {
             derive="form_personal_field_count",
         ),
         _spec(
+            "form.email_field_count",
+            "int",
+            "request",
+            _FORM_Q,
+            "$.form.items",
+            "email fields the form stores: where a double opt-in mail can go (W3)",
+            bind=bind_email_count,
+            derive="form_email_field_count",
+        ),
+        _spec(
             "form.consent_box_count",
             "int",
             "request",
@@ -609,6 +620,7 @@ DERIVATIONS: dict[str, Callable[[Parameters], Callable[..., Any]] | str] = {
     "personal_field_count": _bind_personal_count,
     "form_personal_field_count": bind_personal_count,
     "form_consent_box_count": bind_consent_count,
+    "form_email_field_count": bind_email_count,
 }
 
 

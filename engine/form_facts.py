@@ -43,6 +43,16 @@ def bind_consent_count(params: Parameters) -> Callable[[DecisionRequest], int]:
     return read
 
 
+def bind_email_count(params: Parameters) -> Callable[[DecisionRequest], int]:
+    """Count the email fields a form stores: where a double opt-in mail can go."""
+
+    def read(req: DecisionRequest) -> int:
+        items = req.form.items  # type: ignore[union-attr]
+        return sum(1 for i in items if i.crm_field.name and i.crm_field.exists and i.crm_field.type == "email")
+
+    return read
+
+
 def bind_special_hint(params: Parameters) -> ItemReader:
     """Tell whether a written field's name suggests a special category or national identifier."""
     hints = tuple(hint.lower() for hint in params.forms.special_category_hints)

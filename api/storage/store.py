@@ -116,7 +116,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
             if version is None:
                 c.execute(t.settings.insert().values(id=1, version=1, data=data, updated_at=now, updated_by=actor))
             else:
-                if new.version and new.version != version:
+                if new.version != version:  # absent counts as 0: a change must say which version it changes
                     raise ConflictError(
                         "settings.changed",
                         f"settings were changed by someone else (version {version}, yours {new.version}); reload and try again",

@@ -114,3 +114,11 @@ def test_settings_from_the_command_line(tmp_path, capsys, monkeypatch):
     assert main(["settings", "set", "modules=Deals"]) == 2
     assert "settings.module_not_selectable" in capsys.readouterr().err
     assert main(["settings", "set", "colour=blue"]) == 2
+
+
+def test_a_change_without_the_version_read_is_refused_and_changes_nothing(client, services):
+    before = current(client)
+    response = client.put("/api/v1/settings", json={})
+    assert response.status_code == 409 and response.json()["code"] == "settings.changed"
+    assert "found no version" in response.json()["detail"]
+    assert current(client) == before and services.store.settings().compliance_enabled is True

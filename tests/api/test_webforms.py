@@ -228,3 +228,62 @@ def test_embedding_and_versions(site):
     assert embed["hosted_url"].endswith("/f/newsletter") and "<iframe" in embed["iframe"]
     snippet = client.get("/f/newsletter/snippet.html").text
     assert snippet.lstrip().startswith("<form") and "Monthly newsletter" in client.get("/f/newsletter").text
+
+
+def test_a_known_subjects_record_changes_only_after_confirmation(site, smtp):
+    client, services = site
+    client.post(
+        "/api/v1/records",
+        json={
+            "module": "Leads",
+            "id": "K1",
+            "data": {"Last_Name": "Jansen", "Company": "ACME", "First_Name": "Sanne", "Email": SUBJECT},
+        },
+    )
+    client.put("/api/v1/records/K1/basis", json={"basis": "contract"})
+    publish(client, "newsletter", example("newsletter_signup"))
+    before = services.store.record("K1")
+    rows_before = len(services.store.timeline("K1"))
+    submit(client, "newsletter", {"email": SUBJECT, "first_name": "HACKED", "consent_newsletter": "true"})
+    after = services.store.record("K1")
+    assert after.data == before.data and after.basis == "contract" and after.consent_status == before.consent_status
+    assert len(services.store.timeline("K1")) == rows_before  # nothing at all happens to it before confirmation
+    link = link_in(smtp)
+    client.post(link, data={"_csrf_token": token_of(client.get(link).text)})
+    confirmed = services.store.record("K1")
+    assert (
+        confirmed.data["First_Name"] == "HACKED" and confirmed.data["Last_Name"] == "Jansen"
+    )  # the form's fixed values never replace data
+    assert confirmed.basis == "contract"  # a contract stays the basis; the consent is on the timeline
+    assert any(e.kind == "consent.proof" for e in services.store.timeline("K1"))
+
+
+def test_without_double_opt_in_a_known_record_is_only_completed(site, smtp):
+    client, services = site
+    client.post(
+        "/api/v1/records",
+        json={"module": "Leads", "id": "K2", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
+    )
+    schema = example("newsletter_signup")
+    schema["x-double-opt-in"] = False
+    publish(client, "quick", schema)
+    submit(client, "quick", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    submit(client, "quick", {"email": SUBJECT, "first_name": "Other", "consent_newsletter": "true"})
+    record = services.store.record("K2")
+    assert (
+        record.data["First_Name"] == "Sanne"
+        and record.data["Last_Name"] == "Jansen"
+        and record.data["Company"] == "ACME"
+    )
+
+
+def test_w3_a_form_with_double_opt_in_but_no_email_cannot_be_published(site):
+    client, _ = site
+    schema = example("newsletter_signup")
+    schema["properties"].pop("email")
+    schema["required"].remove("email")
+    client.put("/api/v1/forms/no-email/draft", json={"schema": schema})
+    response = client.post("/api/v1/forms/no-email/publish")
+    assert response.status_code == 409 and "form.double_opt_in.no_email" in {
+        p["code"] for p in response.json()["problems"]
+    }
