@@ -46,7 +46,7 @@ class BuilderConsent(msgspec.Struct, kw_only=True):
     text_en: str
     text_nl: str = ""
     version: str = "1"
-    required: bool = True
+    required: bool = False  # consent is freely given (Art. 7(4)): ticking is optional unless the form is for it
 
 
 class BuilderSpec(msgspec.Struct, kw_only=True):

@@ -18,10 +18,11 @@ import msgspec
 from engine import Decision, RequestError, did_you_mean
 
 from .addresses import email_problem
-from .storage import FieldLayout, ModuleLayout, NewRecord, Store, TimelineRow
+from .storage import RECORD_ID_PATTERN, FieldLayout, ModuleLayout, NewRecord, Store, TimelineRow
 
 BATCH = 500
 ID_HEADERS = {"record id", "record_id", "id"}
+_RECORD_ID = re.compile(RECORD_ID_PATTERN)
 Progress = Callable[[int, int], None]
 
 
@@ -33,9 +34,11 @@ class ImportProblem(msgspec.Struct, frozen=True, omit_defaults=True):
     message: str
     column: str | None = None
     record_id: str | None = None
+    found: str | None = None  # the cell's value, shown to whoever imports and never stored
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.code}: {self.message}"
+        found = f", found {self.found!r}" if self.found is not None else ""
+        return f"line {self.line}: {self.code}: {self.message}{found}"
 
 
 class ImportReport(msgspec.Struct):
@@ -128,7 +131,10 @@ def _date(text: str) -> str:
         d, mo, y = m.groups()
     else:
         raise ValueError("expected a date as YYYY-MM-DD or DD-MM-YYYY")
-    return dt.date(int(y), int(mo), int(d)).isoformat()
+    try:
+        return dt.date(int(y), int(mo), int(d)).isoformat()
+    except ValueError:
+        raise ValueError("expected a date that exists in the calendar") from None
 
 
 def _datetime(text: str) -> str:
@@ -203,27 +209,22 @@ def clean(raw: str) -> str:
     return unicodedata.normalize("NFC", raw).strip(_BLANK)
 
 
-def convert_row(cells: list[str], mapped: dict[int, FieldLayout]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Turn one row's cells into typed field values; return them and (field, problem) pairs."""
+def convert_row(
+    cells: list[str], mapped: dict[int, FieldLayout]
+) -> tuple[dict[str, Any], list[tuple[str, str, str | None]]]:
+    """Turn one row's cells into typed field values; return them and (field, problem, value found) triples."""
     data: dict[str, Any] = {}
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str, str | None]] = []
     for index, field in mapped.items():
         text = clean(cells[index])
         if not text:
             if field.required:
-                problems.append((field.name, f"required field {field.label!r} ({field.name}) is empty"))
+                problems.append((field.name, f"required field {field.label!r} ({field.name}) is empty", None))
             continue
         try:
             data[field.name] = _COERCE.get(field.type, str)(text)
         except ValueError as exc:
-            problems.append(
-                (
-                    field.name,
-                    f"{field.label!r} ({field.name}): {text[:60]!r} is {exc}"
-                    if "expected" in str(exc)
-                    else f"{field.label!r} ({field.name}): {exc}",
-                )
-            )
+            problems.append((field.name, f"{field.label!r} ({field.name}): {exc}", text[:60]))
     return data, problems
 
 
@@ -289,7 +290,9 @@ def import_csv(
     report.failed = report.rows - report.created - report.updated - report.unchanged
     report.problems.sort(key=lambda p: p.line)
     counts = {k: getattr(report, k) for k in ("rows", "created", "updated", "unchanged", "failed")}
-    store.finish_import(import_id, counts, [msgspec.to_builtins(p) for p in report.problems])
+    # What is kept of the problems holds no cell values: they may be personal data.
+    kept = [msgspec.to_builtins(msgspec.structs.replace(p, found=None)) for p in report.problems]
+    store.finish_import(import_id, counts, kept)
     return report
 
 
@@ -400,17 +403,21 @@ def _read_rows(
             )
             continue
         given_id = clean(cells[id_column]) if id_column is not None else ""
-        if len(given_id) > 64 or not given_id.isprintable():
+        if given_id and not _RECORD_ID.match(given_id):
             report.problems.append(
                 ImportProblem(
-                    line, "invalid_id", f"a Record Id is at most 64 printable characters, found {given_id[:70]!r}"
+                    line,
+                    "invalid_id",
+                    "expected a Record Id of up to 64 letters, digits and . _ : - (starting with a letter or digit)",
+                    found=given_id[:70],
                 )
             )
             continue
         data, problems = convert_row(cells, mapped)
         if problems:
             report.problems.extend(
-                ImportProblem(line, "invalid_value", why, column, given_id or None) for column, why in problems
+                ImportProblem(line, "invalid_value", why, column, given_id or None, found)
+                for column, why, found in problems
             )
             continue
         record_id = given_id or "h" + content_hash(layout.name, data)[:31]

@@ -102,6 +102,15 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     return problem_response(exc.status_code, code, exc.detail, request.url.path, headers=exc.headers)
 
 
+def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    return problem_response(
+        400,
+        "request.too_deep",
+        "expected JSON nested at most a few hundred levels deep, found deeper nesting",
+        request.url.path,
+    )
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(500, "internal", "the server met an unexpected error; it has been logged", request.url.path)
@@ -111,5 +120,6 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     LawfulError: on_lawful_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
+    RecursionError: on_too_deep,
     Exception: on_unexpected,
 }

@@ -13,10 +13,13 @@ from forms import Form, FormReport, check_form, load_form
 
 from .builder import BuilderSpec, schema_from_builder
 from .decisions import engine_settings, module_facts
+from .records import check_data
 from .rules_host import RulesHost
-from .storage import FormVersion, Store, StoredForm
+from .storage import FormVersion, ModuleLayout, Store, StoredForm
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+# Names the public pages use themselves: /f/confirm/<token>, /f/resend/<id>.
+RESERVED_SLUGS = frozenset({"confirm", "resend"})
 
 
 def _check_slug(slug: str) -> None:
@@ -25,6 +28,19 @@ def _check_slug(slug: str) -> None:
             "form.bad_name",
             f"a form's name is lower-case letters, digits and dashes (up to 80), found {slug!r} - at $.slug",
         )
+    if slug in RESERVED_SLUGS:
+        raise RequestError(
+            "form.bad_name",
+            f"a form cannot be called {slug!r}: the public pages use that name - at $.slug",
+        )
+
+
+def _check_defaults(form: Form, layout: ModuleLayout) -> None:
+    """The values a form fills in itself (x-crm-defaults) must fit the module, or every submission would fail."""
+    try:
+        check_data(layout, dict(form.crm_defaults), partial=True, at="$.x-crm-defaults")
+    except RequestError as exc:
+        raise RequestError("form.bad_defaults", f"x-crm-defaults: {exc.message}", exc.problems) from None
 
 
 class FormService:
@@ -36,8 +52,10 @@ class FormService:
         self._published: dict[tuple[str, int], tuple[Form, FormVersion]] = {}
 
     def create(self, slug: str, module: str, title: str, actor: str) -> StoredForm:
-        """Start a form for a module, with no fields yet: the builder adds them."""
+        """Start a form for a module, with no fields yet: the builder adds them; an existing name is refused."""
         _check_slug(slug)
+        if self.store.has_form(slug):
+            raise ConflictError("form.exists", f"a form called {slug!r} already exists - at $.slug")
         name = self.store.resolve_module(module)
         spec = BuilderSpec(module=name, title_en=title or slug)
         return self.store.save_draft(slug, name, schema_from_builder(spec, self.store.module(name)), actor)
@@ -47,6 +65,7 @@ class FormService:
         _check_slug(slug)
         form = load_form(schema)
         module = self.store.resolve_module(form.module)
+        _check_defaults(form, self.store.module(module))
         return self.store.save_draft(slug, module, {**schema, "x-crm-module": module}, actor)
 
     def check(self, schema: dict[str, Any], lang: Lang = "en") -> tuple[Form, FormReport]:
@@ -69,6 +88,7 @@ class FormService:
         """Publish the draft as a new version, unless the check rejects it."""
         draft = self.store.form(slug).draft
         form, report = self.check(draft)
+        _check_defaults(form, self.store.module(form.module))
         if not report.publishable:
             raise ConflictError(
                 "form.rejected",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import msgspec
@@ -24,7 +25,7 @@ from .blocklist import Blocklist
 from .decisions import engine_settings, module_facts
 from .importer import content_hash
 from .rules_host import RulesHost
-from .storage import ModuleLayout, NewRecord, Store, StoredRecord, TimelineRow
+from .storage import RECORD_ID_PATTERN, ModuleLayout, NewRecord, Store, StoredRecord, TimelineRow
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
@@ -43,10 +44,11 @@ class AddedRecord(msgspec.Struct, frozen=True):
     decision: Decision
 
 
-def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False, at: str = "$.data") -> dict[str, Any]:
     """Check values given as JSON against a module's fields; raise with every problem found.
 
     With `partial`, only the fields given are checked (a rectification), and null clears a field.
+    `at` is where the values sit in the request, for the problems' paths.
     """
     problems = []
     known = {f.name: f for f in layout.fields}
@@ -57,7 +59,7 @@ def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False
                 Problem(
                     "unknown_field",
                     f"module {layout.name} has no field {name!r}{did_you_mean(name, known)}",
-                    path=f"$.data.{name}",
+                    path=f"{at}.{name}",
                 )
             )
             continue
@@ -67,15 +69,13 @@ def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False
             expected = " or ".join(t.__name__ for t in wanted)
             problems.append(
                 Problem(
-                    "invalid_value", f"{name}: expected {expected}, found {type(value).__name__}", path=f"$.data.{name}"
+                    "invalid_value", f"{name}: expected {expected}, found {type(value).__name__}", path=f"{at}.{name}"
                 )
             )
         elif field.type == "email" and isinstance(value, str) and (why := email_problem(value.strip())):
-            problems.append(Problem("invalid_value", f"{name}: not an email address: it {why}", path=f"$.data.{name}"))
+            problems.append(Problem("invalid_value", f"{name}: not an email address: it {why}", path=f"{at}.{name}"))
         elif isinstance(value, str) and "\x00" in value:
-            problems.append(
-                Problem("invalid_value", f"{name}: a NUL character cannot be stored", path=f"$.data.{name}")
-            )
+            problems.append(Problem("invalid_value", f"{name}: a NUL character cannot be stored", path=f"{at}.{name}"))
     for field in layout.fields:
         if (
             field.required
@@ -83,7 +83,7 @@ def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False
             and data.get(field.name) in (None, "")
             and (not partial or field.name in data)
         ):
-            problems.append(Problem("required", f"{field.name} is required", path=f"$.data.{field.name}"))
+            problems.append(Problem("required", f"{field.name} is required", path=f"{at}.{field.name}"))
     if problems:
         raise RequestError("record.invalid", f"{len(problems)} problem(s) with the record's data", problems)
     return {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if v is not None or partial}
@@ -128,6 +128,12 @@ class RecordService:
         lang: Lang = "en",
     ) -> AddedRecord:
         """Add one record; a blocklist match warns, or refuses when the rules say so (CC3)."""
+        if record_id is not None and not re.match(RECORD_ID_PATTERN, record_id):
+            raise RequestError(
+                "record.bad_id",
+                "expected a record id of up to 64 letters, digits and . _ : - (starting with a letter or digit), "
+                f"found {record_id[:70]!r} - at $.id",
+            )
         layout = self.store.module(module)
         clean = check_data(layout, data)
         settings = self.store.settings()

@@ -32,6 +32,9 @@ from .storage import (
     TimelineRow,
 )
 
+# Clocks differ a little between machines; a request "received" later than this is a mistake.
+RECEIVED_SLACK = dt.timedelta(minutes=5)
+
 _TEXT = {
     "en": {
         "received": "We received your {kind} request on {day}. We will answer by {due}.",
@@ -124,7 +127,14 @@ class RightsService:
         """Record a request, even from an unknown subject, and confirm it with its due date (DS7)."""
         if record_id is not None:
             self.store.record(record_id)
-        received = received_at or self.store.clock()
+        now = self.store.clock()
+        received = received_at or now
+        if received > now + RECEIVED_SLACK:
+            raise RequestError(
+                "rights.received_in_future",
+                f"expected when the request was received, at the latest now ({now.isoformat(timespec='seconds')}), "
+                f"found {received.isoformat(timespec='seconds')} - at $.received_at",
+            )
         request = RightsRequest(
             id=uuid.uuid4().hex,
             kind=kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import uuid
 from decimal import Decimal
@@ -11,7 +12,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from engine import ConflictError, Lang, add_local_days
+from engine import ConflictError, Lang, RequestError, add_local_days
 from forms import Form, Submission, parse_submission, to_records
 
 from .lifecycles import LifecycleService
@@ -29,7 +30,8 @@ from .storage import (
 )
 from .tokens import Signer
 
-Outcome = Literal["thanks", "invalid", "spam", "refused", "limited"]
+Outcome = Literal["thanks", "invalid", "spam", "refused", "limited", "broken"]
+log = logging.getLogger("lawful.forms")
 RATE_WINDOW = dt.timedelta(minutes=10)
 CONFIRM_PAGE_SECONDS = 24 * 3600
 FORM_TOKEN_SECONDS = 400 * 24 * 3600
@@ -114,6 +116,14 @@ class SubmissionService:
             stored = self._store(form, version, parsed, lang=lang, ip=ip, user_agent=user_agent, page_url=page_url)
         except ConflictError as exc:
             return SubmitResult("refused", parsed, message=exc.message)
+        except RequestError as exc:
+            # The published form no longer fits its module (a field changed since): nothing is stored.
+            # Only where the problems are is logged, never the values.
+            where = ", ".join(p.path or p.code for p in exc.problems) or exc.code
+            log.warning(
+                "form %s version %s: submission does not fit module %s: %s", slug, version.version, form.module, where
+            )
+            return SubmitResult("broken", parsed, message=exc.message)
         return SubmitResult("thanks", parsed, stored)
 
     def _store(self, form: Form, version: FormVersion, parsed: Submission, **context: str) -> StoredSubmission:

@@ -35,6 +35,10 @@ TEXT = {
         "Er zijn te veel formulieren vanaf uw adres verstuurd. Probeer het over enkele minuten opnieuw.",
     ),
     "refused": ("We cannot accept this form.", "We kunnen dit formulier niet aannemen."),
+    "broken": (
+        "This form cannot take answers right now. Nothing was stored; please try again later.",
+        "Dit formulier kan nu geen antwoorden aannemen. Er is niets bewaard; probeer het later opnieuw.",
+    ),
     "resent": (
         "We sent you a new link. The previous one no longer works.",
         "We stuurden u een nieuwe link. De vorige werkt niet meer.",
@@ -136,6 +140,11 @@ TEXT = {
     "label_en": ("Label (English)", "Label (Engels)"),
     "label_nl": ("Label (Dutch)", "Label (Nederlands)"),
     "required": ("Required", "Verplicht"),
+    "consent_required": ("Must be ticked to send the form", "Moet aangevinkt zijn om te versturen"),
+    "consent_required_help": (
+        "Only when the form exists for this purpose, such as a newsletter sign-up: consent to anything else must stay optional.",
+        "Alleen als het formulier voor dit doel bestaat, zoals een nieuwsbriefaanmelding: toestemming voor iets anders blijft vrijwillig.",
+    ),
     "encrypted": ("encrypted", "versleuteld"),
     "consents": ("Consent statements", "Toestemmingsverklaringen"),
     "consents_help": (
@@ -172,8 +181,12 @@ TEXT = {
 
 
 async def form_pairs(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
-    """Read a URL-encoded form body as (name, value) pairs, in order, blanks and repeats kept."""
-    return parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    """Read a URL-encoded form body as (name, value) pairs, in order, blanks and repeats kept.
+
+    A browser never sends NUL characters; they are dropped so that no database refuses the text.
+    """
+    pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    return [(name.replace("\x00", ""), value.replace("\x00", "")) for name, value in pairs]
 
 
 def texts(lang: str) -> dict[str, str]:
@@ -189,6 +202,4 @@ def render(template: str, **context: Any) -> str:
 
 def html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
     """An HTML response with the security headers every page gets."""
-    return Response(
-        body, status_code=status, media_type="text/html; charset=utf-8", headers={**SECURITY_HEADERS, **(headers or {})}
-    )
+    return Response(body, status_code=status, media_type="text/html", headers={**SECURITY_HEADERS, **(headers or {})})

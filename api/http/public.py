@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 
-from engine import ConflictError, Lang, LawfulError
+from engine import ConflictError, Lang, LawfulError, NotFoundError
 from forms import CSRF_FIELD, render_form, render_thank_you
 
 from ..submissions import CONFIRM_PAGE_SECONDS, FORM_TOKEN_SECONDS, SubmissionService
@@ -92,7 +92,7 @@ def public_router(submissions: SubmissionService) -> Router:
                 user_agent=request.headers.get("user-agent", "")[:500],
                 page_url=request.headers.get("referer", f"{submissions.public_url}/f/{slug}")[:2000],
             )
-        except LawfulError:
+        except NotFoundError:
             return message(lang, "not_found", 404)
         form, _ = forms.published(slug)
         if result.outcome == "invalid":
@@ -101,6 +101,8 @@ def public_router(submissions: SubmissionService) -> Router:
             return message(lang, "limited", 429)
         if result.outcome == "refused":
             return message(lang, "refused", 409)
+        if result.outcome == "broken":
+            return message(lang, "broken", 503)
         if result.stored is not None and result.stored.status == "pending":
             t = texts(lang)
             return html(

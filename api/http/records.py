@@ -15,7 +15,7 @@ from ..auth import ROLES, allow, principal_of
 from ..layouts import check_layout, check_marking
 from ..records import AddedRecord, RecordService
 from ..rules_host import RulesHost
-from ..storage import ModuleLayout, Store, StoredRecord, TimelineEntry
+from ..storage import RECORD_ID_PATTERN, ModuleLayout, Store, StoredRecord, TimelineEntry
 
 
 class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -23,7 +23,7 @@ class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     module: str
     data: dict[str, Any]
-    id: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    id: Annotated[str, Meta(pattern=RECORD_ID_PATTERN)] | None = None
     lang: Lang = "en"
 
 

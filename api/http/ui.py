@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
@@ -71,6 +72,7 @@ def spec_from_pairs(module: str, pairs: list[tuple[str, str]], layout: ModuleLay
                     text_en=text_en,
                     text_nl=values.get(f"c.{index}.text_nl", "").strip(),
                     version=values.get(f"c.{index}.version", "").strip() or "1",
+                    required=bool(values.get(f"c.{index}.required")),
                 )
             )
         index += 1
@@ -148,7 +150,7 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
             embed = {
                 "hosted_url": f"{public_url}/f/{slug}",
                 "snippet": f"{public_url}/f/{slug}/snippet.html",
-                "iframe": f'<iframe src="{public_url}/f/{slug}?embed=1" title="{spec.title_en}" '
+                "iframe": f'<iframe src="{public_url}/f/{slug}?embed=1" title="{escape(spec.title_en, quote=True)}" '
                 'style="width:100%;min-height:40rem;border:0"></iframe>',
             }
         outcome = report.outcome if report else "rejected"

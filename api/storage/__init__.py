@@ -4,6 +4,7 @@ from .access import ApiKey, User
 from .compliance import RecordFilter, TimelineRow
 from .forms import FormVersion, StoredForm, StoredSubmission
 from .models import (
+    RECORD_ID_PATTERN,
     BlockEntry,
     ControllerSettings,
     DataLocation,
@@ -19,6 +20,7 @@ from .rights import RightKind, RightsRequest
 from .store import NewRecord, Snapshot, Store, UpsertResult, utc_now
 
 __all__ = [
+    "RECORD_ID_PATTERN",
     "ApiKey",
     "User",
     "BlockEntry",

@@ -92,6 +92,11 @@ class FormStore:
                 )
         return self.form(slug)
 
+    def has_form(self, slug: str) -> bool:
+        """Tell whether a form of that name exists."""
+        with reading(self.engine) as c:
+            return c.execute(sa.select(t.forms.c.slug).where(t.forms.c.slug == slug)).first() is not None
+
     def form(self, slug: str) -> StoredForm:
         """Return one form."""
         with reading(self.engine) as c:

@@ -7,6 +7,10 @@ from typing import Any
 
 from msgspec import Struct
 
+# A CRM record id: letters, digits and . _ : - (no slash, space or @), so it is safe in a URL path
+# and cannot be an email address.
+RECORD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+
 
 class FieldLayout(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One field of a CRM module; subform fields are named `Subform.Field`."""

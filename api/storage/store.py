@@ -428,7 +428,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
             for row in rows:
                 clash = next(
                     (
-                        f"{field} {value!r} is already used by record {owner}"
+                        f"{field}: the same value is already used by record {owner}"
                         for field, value in row.unique.items()
                         if (owner := taken.get((field, unique_digest(value)))) not in (None, row.id)
                     ),
@@ -472,7 +472,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
             for field, value in unique.items():
                 owner = taken.get((field, unique_digest(value)))
                 if owner not in (None, record_id):
-                    raise ConflictError("record.conflict", f"{field} {value!r} is already used by record {owner}")
+                    raise ConflictError("record.conflict", f"{field}: the same value is already used by record {owner}")
             self._write_record(
                 c, record.module, NewRecord(record_id, data, content_hash, unique), False, record.source, self.clock()
             )

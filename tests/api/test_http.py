@@ -280,3 +280,29 @@ def test_layout_shape_is_checked(client):
     assert client.put("/api/v1/modules/Leads", json=odd).json()["problems"][0]["code"] == "layout.unknown_type"
     same = client.put("/api/v1/modules/Leads", json=layout).json()
     assert same["layout_version"] == layout["layout_version"]  # nothing changed, nothing bumped
+
+
+@pytest.mark.parametrize(
+    "path,method",
+    [("/api/v1/decisions", "post"), ("/api/v1/forms/check", "post"), ("/api/v1/forms/deep/draft", "put")],
+)
+def test_json_nested_too_deep_is_a_bad_request(client, path, method):
+    body = '{"schema":' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = getattr(client, method)(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["code"] == "request.too_deep"
+
+
+def test_a_form_schema_nested_too_deep_for_the_check_is_a_bad_request(client):
+    # Deep enough that the check cannot walk it, shallow enough that the JSON itself can be read.
+    nested = '{"type": "object", "properties": {"a": ' * 450 + '{"type": "string"}' + "}}" * 450
+    body = '{"schema": {"type": "object", "x-crm-module": "Leads", "properties": {"x": ' + nested + "}}}"
+    response = client.post("/api/v1/forms/check", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["code"] == "request.too_deep"
+
+
+@pytest.mark.parametrize("record_id", ["a/b", "../x", "anna@example.org", " 1", "x" * 65])
+def test_record_ids_are_safe_in_a_url(client, record_id):
+    body = {"module": "Leads", "id": record_id, "data": {"Last_Name": "Smit", "Company": "ACME"}}
+    response = client.post("/api/v1/records", json=body)
+    assert response.status_code == 400 and "$.id" in response.json()["detail"]
+    assert record_id not in {r["id"] for r in client.get("/api/v1/records").json()}

@@ -23,7 +23,7 @@ def test_bom_semicolon_export_imports_with_bad_rows_reported_by_line(layouts_sto
         assert len(refused & {copy, original}) == 1
     assert len(refused) == len(EDGE["malformed_email"]) + len(EDGE["empty_required"]) + len(DUPLICATE_OF)
     conflict = next(p for p in report.problems if p.code == "conflict")
-    assert conflict.message.startswith("Email ") and "is already used by record" in conflict.message
+    assert conflict.message.startswith("Email: ") and "is already used by record" in conflict.message
     assert report.created == 200 - len(refused) and report.failed == len(refused)
     assert all(p.line > 1 for p in report.problems)
     lines = {p.record_id: p.line for p in report.problems}
@@ -172,3 +172,37 @@ def test_bad_ids_nul_bytes_and_huge_numbers_are_rows_not_crashes(layouts_store, 
     assert "whole number that fits in 64 bits" in report.problems[2].message
     assert "expected a whole number" in report.problems[3].message
     assert layouts_store.record("5").data["Description"] == "\r=1+2"  # kept as data; exports neutralise it
+
+
+def test_cell_values_are_shown_to_the_importer_but_never_stored(layouts_store, tmp_path):
+    import sqlalchemy as sa
+
+    from api.storage import schema
+
+    path = tmp_path / "values.csv"
+    rows = [
+        "Record Id,Last Name,Company,No. of Employees,Email",
+        "1,A,B,twelve,anna@example.org",
+        "2,A,B,3,not-an-email",
+        "3,A,B,3,ANNA@example.org",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = import_csv(layouts_store, path, "Leads")
+    shown = [str(p) for p in report.problems]
+    assert (
+        shown[0]
+        == "line 2: invalid_value: 'No. of Employees' (No_of_Employees): expected a whole number, found 'twelve'"
+    )
+    assert shown[1].endswith("found 'not-an-email'")
+    with layouts_store.engine.connect() as c:
+        stored = c.execute(sa.select(schema.imports.c.problems)).scalar_one()
+    text = json.dumps(stored)
+    assert "twelve" not in text and "not-an-email" not in text and "anna" not in text.lower()
+    assert [p["line"] for p in stored] == [2, 3]
+
+
+def test_impossible_dates_say_so(layouts_store, tmp_path):
+    from api.importer import _date
+
+    with pytest.raises(ValueError, match="exists in the calendar"):
+        _date("31-02-2026")

@@ -58,8 +58,9 @@ def receive(client, kind, **extra):
         ("2027-01-31T23:30:00Z", "2027-03-01"),  # already 1 February in Amsterdam
     ],
 )
-def test_cc5_deadline_one_month_later(mailed, smtp, received, due):
+def test_cc5_deadline_one_month_later(mailed, smtp, clock, received, due):
     client, _ = mailed
+    clock.now = dt.datetime.fromisoformat(received) + dt.timedelta(days=2)  # entered two days after it came in
     request = receive(client, "access", received_at=received)
     assert request["due_on"] == due
     [confirmation] = smtp.inbox.to(SUBJECT)
@@ -158,6 +159,11 @@ def test_roles_and_bad_input(mailed, layouts_store):
         == "rights.invalid_email"
     )
     assert client.get("/api/v1/rights/unknown").status_code == 404
+    future = client.post(
+        "/api/v1/rights",
+        json={"kind": "access", "email": SUBJECT, "channel": "email", "received_at": "2026-03-03T10:00:00Z"},
+    ).json()
+    assert future["code"] == "rights.received_in_future" and future["detail"].endswith("at $.received_at")
 
 
 def test_the_subject_address_is_encrypted_at_rest(mailed):
