@@ -256,15 +256,25 @@ def cmd_settings(args: argparse.Namespace) -> int:
             print(f"error: expected KEY=VALUE with KEY one of {', '.join(keys)}, found {item!r}", file=sys.stderr)
             return 2
         changes[key] = _setting_value(key, text)
-    new = msgspec.convert({**msgspec.to_builtins(current), **changes}, type=ControllerSettings)
+    try:
+        new = msgspec.convert({**msgspec.to_builtins(current), **changes}, type=ControllerSettings)
+    except msgspec.ValidationError as exc:
+        print(f"error: {exc}".replace("$.", "setting "), file=sys.stderr)
+        return 2
     saved = services.settings.change(new, f"cli:{os.environ.get('USER', 'unknown')}")
     print(msgspec.json.format(msgspec.json.encode(saved)).decode())
     return 0
 
 
+_TEXT_SETTINGS = ("timezone", "phone_country_code", "pinned_version")
+
+
 def _setting_value(key: str, text: str) -> object:
+    """Read a setting's value from the command line: lists by comma, text as typed, the rest as JSON."""
     if key in ("modules", "withheld"):
         return [part.strip() for part in text.split(",") if part.strip()]
+    if key in _TEXT_SETTINGS:
+        return None if text.strip() in ("", "null") and key != "timezone" else text.strip()
     try:
         return json.loads(text)
     except json.JSONDecodeError:

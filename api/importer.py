@@ -209,6 +209,19 @@ def clean(raw: str) -> str:
     return unicodedata.normalize("NFC", raw).strip(_BLANK)
 
 
+def _unreadable(file_name: str, line: int, exc: csv.Error) -> RequestError:
+    """A CSV file that cannot be read on: nothing of it is imported."""
+    if "field larger than field limit" in str(exc):
+        found = f"a value longer than {csv.field_size_limit() // 1024} KiB"
+        hint = "; a quote that is opened and never closed makes the rest of the file one value"
+    else:
+        found, hint = str(exc), ""
+    return RequestError(
+        "import.unreadable",
+        f"{file_name}:{line}: expected CSV values, found {found}{hint}; nothing was imported",
+    )
+
+
 def convert_row(
     cells: list[str], mapped: dict[int, FieldLayout]
 ) -> tuple[dict[str, Any], list[tuple[str, str, str | None]]]:
@@ -258,7 +271,10 @@ def import_csv(
     data = path.read_bytes()
     text = decode(data, path.name, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise _unreadable(path.name, reader.line_num, exc) from None
     if not header:
         raise RequestError(
             "import.empty", f"{path.name}: expected a header line with field labels, found an empty file"
@@ -279,7 +295,10 @@ def import_csv(
             f"is this an export of {layout.name}?",
         )
     report = ImportReport(file=path.name, module=layout.name, warnings=warnings)
-    rows, lines = _read_rows(reader, header, id_column, mapped, layout, report)
+    try:
+        rows, lines = _read_rows(reader, header, id_column, mapped, layout, report)
+    except csv.Error as exc:
+        raise _unreadable(path.name, reader.line_num, exc) from None
     import_id = store.start_import(layout.name, path.name, "sha256:" + hashlib.sha256(data).hexdigest(), actor)
     try:
         _write(store, layout, rows, lines, report, screen, import_id, path.name, actor, progress)

@@ -174,6 +174,11 @@ class LifecycleService:
                 after=after,
             )
             if not page:
+                # Ids asked for by name that matched no record are refused, not silently left out.
+                seen = set(result.changed) | set(result.refused)
+                for missing in where.ids or ():
+                    if missing not in seen:
+                        result.refused[missing] = f"no record {missing!r} matches the filter"
                 return result
             for record in page:
                 try:

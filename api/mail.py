@@ -46,8 +46,10 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         if self.html:
             mime.add_alternative(self.html, subtype="html")
         for item in self.attachments:
-            main, _, sub = item.content_type.partition("/")
-            mime.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename)
+            kind, *extra = (part.strip() for part in item.content_type.split(";"))
+            main, _, sub = kind.partition("/")
+            params = dict(p.split("=", 1) for p in extra if "=" in p)
+            mime.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename, params=params)
         return mime
 
 

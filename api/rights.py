@@ -44,7 +44,10 @@ _TEXT = {
         "none": "We hold no data about you.",
         "done": "Your {kind} request has been carried out.",
         "erased": "We erased all the data we held about you.",
-        "erased_partly": "We erased your data, except what the law requires us to keep: {kept}. We keep it only for that purpose.",
+        "erased_partly": (
+            "We erased your data, except what the law requires us to keep:\n{kept}\n"
+            "We keep it only for that purpose and erase it when that duty ends."
+        ),
         "dpo": "Questions? Our data protection officer: {name}, {email}.",
     },
     "nl": {
@@ -55,7 +58,10 @@ _TEXT = {
         "none": "Wij hebben geen gegevens over u.",
         "done": "Uw verzoek ({kind}) is uitgevoerd.",
         "erased": "Wij hebben alle gegevens die wij over u hadden gewist.",
-        "erased_partly": "Wij hebben uw gegevens gewist, behalve wat de wet ons verplicht te bewaren: {kept}. Wij bewaren dat alleen daarvoor.",
+        "erased_partly": (
+            "Wij hebben uw gegevens gewist, behalve wat de wet ons verplicht te bewaren:\n{kept}\n"
+            "Wij bewaren dat alleen daarvoor en wissen het als die plicht eindigt."
+        ),
         "dpo": "Vragen? Onze functionaris voor gegevensbescherming: {name}, {email}.",
     },
 }
@@ -209,7 +215,9 @@ class RightsService:
             self.rules.active(self.store.clock(), settings.pinned_version).ref.version,
         )
 
-    def complete(self, request_id: str, actor: str, changes: dict[str, Any] | None = None) -> RightsRequest:
+    def complete(
+        self, request_id: str, actor: str, changes: dict[str, Any] | None = None, record_id: str | None = None
+    ) -> RightsRequest:
         """Carry out an open request by its kind, send the answer to the subject, and close it."""
         request = self.store.rights_request(request_id)
         if request.status != "open":
@@ -223,7 +231,9 @@ class RightsService:
                 "access" if records else "none",
                 attachments=(
                     Attachment(
-                        "access-report.json", "application/json", msgspec.json.format(msgspec.json.encode(report))
+                        "access-report.json",
+                        "application/json; charset=utf-8",
+                        msgspec.json.format(msgspec.json.encode(report)),
                     ),
                 ),
             )
@@ -233,7 +243,7 @@ class RightsService:
                 request,
                 "portability" if records else "none",
                 attachments=(
-                    Attachment("my-data.csv", "text/csv", records_csv(records, layouts)),
+                    Attachment("my-data.csv", "text/csv; charset=utf-8", records_csv(records, layouts)),
                     Attachment("my-data.json", "application/json", records_json(records)),
                 ),
             )
@@ -254,21 +264,35 @@ class RightsService:
                 )
             self._mail(request, "done")
         elif request.kind == "rectification":
-            if not changes or request.record_id is None:
+            if not changes:
                 raise RequestError(
-                    "rights.changes_needed", "a rectification names the record and the corrected values - at $.changes"
+                    "rights.changes_needed",
+                    "expected the corrected values of a rectification, found none - at $.changes",
                 )
-            self.records.rectify(request.record_id, changes, actor, reason=f"rectification request {request.id}")
+            target = record_id or request.record_id
+            if target is not None and target not in {r.id for r in records}:
+                raise RequestError(
+                    "rights.not_the_subjects",
+                    f"expected one of the subject's records, found {target!r} - at $.record_id",
+                )
+            if target is None:
+                if len(records) != 1:
+                    found = f"{len(records)} records ({', '.join(r.id for r in records)})" if records else "no record"
+                    raise RequestError(
+                        "rights.record_needed",
+                        f"expected the request to name the record to correct, as the subject has {found} - at $.record_id",
+                    )
+                target = records[0].id
+            self.records.rectify(target, changes, actor, reason=f"rectification request {request.id}")
             outcome["fields"] = sorted(changes)
             self._mail(request, "done")
         else:
             outcome.update(self._erase(request, records, actor))
+            because = outcome.pop("kept_because")
             self._mail(
                 request,
                 "erased" if not outcome["kept"] else "erased_partly",
-                kept=", ".join(
-                    f"{field} ({why})" for fields in outcome["kept"].values() for field, why in fields.items()
-                ),
+                kept="\n".join(f"- {label}: {ground}" for label, ground in sorted(because.items())),
             )
         done = self.store.update_rights_request(
             request_id, "open", status="completed", completed_at=self.store.clock(), outcome=outcome
@@ -276,7 +300,7 @@ class RightsService:
         self._note(done, "rights.completed", f"{request.kind} request carried out and answered", actor)
         return done
 
-    def erasure_plan(self, record: StoredRecord) -> Decision | None:
+    def erasure_plan(self, record: StoredRecord, lang: str = "en") -> Decision | None:
         """Ask the engine which of a record's fields an erasure must keep, and on which ground (DS3)."""
         layout = self.store.module(record.module)
         facts = module_facts(layout)
@@ -292,18 +316,30 @@ class RightsService:
             settings=engine_settings(settings),
             record=record_facts(record),
             fields=fields,
+            lang="nl" if lang == "nl" else "en",
         )
         return evaluate(self.rules.active(now, settings.pinned_version), request)
 
     def _erase(self, request: RightsRequest, records: list[StoredRecord], actor: str) -> dict[str, Any]:
         kept_data: dict[str, dict[str, Any] | None] = {}
         kept: dict[str, dict[str, str]] = {}
+        why: dict[str, str] = {}  # field label -> the ground for keeping it, in the subject's language
         rows: dict[str, TimelineRow] = {}
         blocks: list[tuple[str, str]] = []
         country = self.store.settings().phone_country_code
         for record in records:
-            decision = self.erasure_plan(record)
-            keep = {f.field: f.decided_by for f in (decision.fields or ()) if f.effect == "deny"} if decision else {}
+            decision = self.erasure_plan(record, request.lang)
+            denied = [f for f in (decision.fields or ()) if f.effect == "deny"] if decision else []
+            keep = {f.field: f.decided_by for f in denied}
+            layout = self.store.module(record.module)
+            for f in denied:
+                label = field.label if (field := layout.field(f.field)) else f.field
+                reason = f.reasons[0] if f.reasons else None
+                why[label] = (
+                    f"{reason.message} ({reason.gdpr})"
+                    if reason and reason.gdpr
+                    else (reason.message if reason else "")
+                )
             kept_data[record.id] = {name: record.data[name] for name in keep} or None
             kept[record.id] = keep
             blocks += self.records.blocklist.pairs(self.store.module(record.module), record.data, country)
@@ -319,6 +355,7 @@ class RightsService:
         return {
             "erased": [r for r, data in kept_data.items() if data is None],
             "kept": {r: k for r, k in kept.items() if k},
+            "kept_because": why,
         }
 
     def _note(self, request: RightsRequest, kind: str, summary: str, actor: str, **detail: Any) -> None:

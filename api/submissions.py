@@ -63,7 +63,7 @@ class SubmitResult(msgspec.Struct, frozen=True):
 class ConfirmResult(msgspec.Struct, frozen=True):
     """How a confirmation ended: confirmed, or why not (the token changes nothing then)."""
 
-    outcome: Literal["confirmed", "unknown", "expired"]
+    outcome: Literal["confirmed", "already", "unknown", "expired"]
     stored: StoredSubmission | None = None
 
 
@@ -295,6 +295,8 @@ class SubmissionService:
     def pending(self, token: str) -> ConfirmResult:
         """Look a token up without using it (the page with the confirm button)."""
         submission = self.store.submission_by_token(_digest(token))
+        if submission is not None and submission.status == "confirmed":
+            return ConfirmResult("already", submission)  # a second click: nothing more to do
         if submission is None or submission.status != "pending":
             return ConfirmResult("unknown")
         if self._expired(submission):
@@ -311,7 +313,6 @@ class SubmissionService:
             "pending",
             status="confirmed",
             confirmed_at=self.store.clock(),
-            token_digest=None,
             proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()},
         )
         actor = f"form:{submission.slug}"

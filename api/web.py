@@ -25,6 +25,10 @@ TEXT = {
     ),
     "confirm_button": ("Confirm my email address", "Bevestig mijn e-mailadres"),
     "confirmed": ("Thank you: your email address is confirmed.", "Bedankt: uw e-mailadres is bevestigd."),
+    "already_confirmed": (
+        "Your email address was confirmed already. There is nothing more to do.",
+        "Uw e-mailadres was al bevestigd. U hoeft niets meer te doen.",
+    ),
     "expired": (
         "This link has expired. Fill in the form again, or ask for a new link.",
         "Deze link is verlopen. Vul het formulier opnieuw in, of vraag om een nieuwe link.",
@@ -140,6 +144,10 @@ TEXT = {
     "label_en": ("Label (English)", "Label (Engels)"),
     "label_nl": ("Label (Dutch)", "Label (Nederlands)"),
     "required": ("Required", "Verplicht"),
+    "ui_forbidden": (
+        "You are signed in as {role}; forms are built by marketers and admins. Ask an admin for access.",
+        "U bent aangemeld als {role}; formulieren worden gemaakt door marketeers en beheerders. Vraag een beheerder om toegang.",
+    ),
     "consent_required": ("Must be ticked to send the form", "Moet aangevinkt zijn om te versturen"),
     "consent_required_help": (
         "Only when the form exists for this purpose, such as a newsletter sign-up: consent to anything else must stay optional.",

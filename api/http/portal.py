@@ -75,7 +75,15 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
     def gone(lang: Lang) -> Response[str]:
         t = texts(lang)
         return html(
-            render("public/message.html", lang=lang, title=t["portal_title"], text=t["portal_unknown"], t=t, back=None),
+            render(
+                "public/message.html",
+                lang=lang,
+                title=t["portal_title"],
+                text=t["portal_unknown"],
+                t=t,
+                back=None,
+                ok=False,
+            ),
             404,
         )
 
@@ -138,6 +146,7 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
                         text=t["portal_erased"],
                         t=t,
                         back=None,
+                        ok=True,
                     )
                 )
         except LawfulError as exc:

@@ -39,7 +39,8 @@ def public_router(submissions: SubmissionService) -> Router:
 
     def message(lang: Lang, key: str, status: int, back: str | None = None) -> Response[str]:
         t = texts(lang)
-        return html(render("public/message.html", lang=lang, title=t[key], text=t[key], t=t, back=back), status)
+        body = render("public/message.html", lang=lang, title=t[key], text=t[key], t=t, back=back, ok=status < 400)
+        return html(body, status)
 
     @get("/{slug:str}", sync_to_thread=True, include_in_schema=False)
     def show(
@@ -135,7 +136,7 @@ def public_router(submissions: SubmissionService) -> Router:
                 action=f"/f/confirm/{token}?lang={lang}",
                 csrf_token=submissions.page_token(f"confirm:{token[:16]}"),
             ),
-            200 if state == "ready" else 410 if state == "expired" else 404,
+            200 if state in ("ready", "already") else 410 if state == "expired" else 404,
         )
 
     @post("/confirm/{token:str}", include_in_schema=False, request_max_body_size=4096)
@@ -150,7 +151,7 @@ def public_router(submissions: SubmissionService) -> Router:
         if not submissions.is_valid_token(f"confirm:{token[:16]}", pairs.get(CSRF_FIELD, ""), CONFIRM_PAGE_SECONDS):
             return message(lang, "bad_token", 403)
         result = submissions.confirm(token)
-        status = {"confirmed": 200, "expired": 410}.get(result.outcome, 404)
+        status = {"confirmed": 200, "already": 200, "expired": 410}.get(result.outcome, 404)
         return html(
             render(
                 "public/confirm.html",
@@ -186,6 +187,7 @@ def public_router(submissions: SubmissionService) -> Router:
                     text=exc.message,
                     t=texts(lang),
                     back=None,
+                    ok=False,
                 ),
                 status,
             )

@@ -37,9 +37,11 @@ class Extension(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Completion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """For a rectification: the corrected values by field api name (null clears a field)."""
+    """For a rectification: the corrected values by field api name (null clears a field), and which of the
+    subject's records to correct when the request did not name one and the subject has several."""
 
     changes: dict[str, Any] | None = None
+    record_id: str | None = None
 
 
 class Restriction(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -106,13 +108,14 @@ def rights_router(store: Store, rights: RightsService) -> Router:
         **allow(
             "admin",
             doc="Access: the report is mailed. Portability: CSV and JSON are mailed. Restriction: every record of "
-            "the subject is restricted. Rectification: the changes are applied.",
+            "the subject is restricted. Rectification: the changes are applied to the record the request names, "
+            "or to the subject's only record.",
         ),
     )
     def complete(
         request: Request[Any, Any, Any], request_id: FromPath[str], data: JSONBody[Completion]
     ) -> RightsRequest:
-        return rights.complete(request_id, principal_of(request).actor, data.changes)
+        return rights.complete(request_id, principal_of(request).actor, data.changes, data.record_id)
 
     @put(
         "/records/{record_id:str}/restriction",

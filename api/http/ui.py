@@ -110,6 +110,15 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
         return principal if principal is not None and principal.role in ROLES else None
 
     def to_login(request: Request[Any, Any, Any]) -> Response[Any]:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        signed_in = auth.from_session(session_id) if session_id else None
+        if signed_in is not None and signed_in.role not in ROLES:
+            # Signed in, but with a role the forms UI is not for: say so rather than ask to sign in again.
+            lang = _lang(request.query_params.get("lang"))
+            t = texts(lang)
+            text = t["ui_forbidden"].format(role=signed_in.role)
+            page = render("public/message.html", lang=lang, title=t["forms"], text=text, t=t, back=None, ok=False)
+            return html(page, 403)
         return Redirect(f"/ui/login?next={quote(request.url.path)}")
 
     def checked(principal: Principal, pairs: list[tuple[str, str]]) -> bool:

@@ -109,3 +109,16 @@ def test_modules_load_is_all_or_nothing(tmp_path, capsys, monkeypatch):
     assert run(capsys, "modules", "load", str(path))[1].strip() == "Leads: 1 fields (layout version 1)"
     assert run(capsys, "modules", "load", str(path))[1].strip() == "Leads: 1 fields (layout version 1)"
     assert "no such file" in run(capsys, "modules", "load", str(tmp_path / "missing.json"))[2]
+
+
+def test_settings_take_text_as_typed_and_refuse_bad_values_clearly(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LAWFUL_VAR", str(tmp_path / "var"))
+    code, out, err = run(capsys, "settings", "set", "phone_country_code=31", "timezone=Europe/Amsterdam")
+    assert code == 0, err
+    saved = json.loads(out)
+    assert saved["phone_country_code"] == "31" and saved["timezone"] == "Europe/Amsterdam"
+    code, out, err = run(capsys, "settings", "set", "waiting_period_days=soon")
+    assert code == 2 and "waiting_period_days" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "settings", "show")
+    assert json.loads(out)["waiting_period_days"] is None  # the refused change stored nothing

@@ -206,3 +206,14 @@ def test_impossible_dates_say_so(layouts_store, tmp_path):
 
     with pytest.raises(ValueError, match="exists in the calendar"):
         _date("31-02-2026")
+
+
+def test_an_unclosed_quote_or_huge_value_stops_the_import_with_its_line(layouts_store, tmp_path):
+    path = tmp_path / "quote.csv"
+    rows = ["Record Id,Last Name,Company", "1,Smit,ACME", '2,"Jansen,ACME', *[f"{i},A,B" for i in range(3, 30000)]]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(RequestError) as caught:
+        import_csv(layouts_store, path, "Leads")
+    assert caught.value.code == "import.unreadable"
+    assert caught.value.message.startswith("quote.csv:") and "never closed" in caught.value.message
+    assert layouts_store.records(limit=10) == []  # nothing of the file was imported

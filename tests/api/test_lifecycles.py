@@ -188,6 +188,10 @@ def test_p4_bases_for_a_list_and_for_a_filter_then_filtered_listing(client, ids)
     refused = client.post("/api/v1/bases", json={"basis": "legitimate_interests", "ids": ids[:2]}).json()
     assert refused["changed"] == [] and set(refused["refused"]) == set(ids[:2])
     assert client.post("/api/v1/bases", json={"basis": "contract"}).json()["code"] == "request.ambiguous"
+    unknown = client.post("/api/v1/bases", json={"basis": "contract", "ids": [ids[3], "no-such-record"]}).json()
+    assert unknown["changed"] == [ids[3]] and unknown["refused"] == {
+        "no-such-record": "no record 'no-such-record' matches the filter"
+    }
 
 
 def test_p5_records_due_for_review(client, ids, clock):

@@ -97,8 +97,10 @@ def test_ds5_portability_sends_csv_and_json_that_spreadsheets_cannot_run(mailed,
     client, _ = mailed
     request = receive(client, "portability")
     client.post(f"/api/v1/rights/{request['id']}/complete", json={})
-    files = {part.get_filename(): part.get_content() for part in smtp.inbox.to(SUBJECT)[-1].iter_attachments()}
+    parts = list(smtp.inbox.to(SUBJECT)[-1].iter_attachments())
+    files = {part.get_filename(): part.get_content() for part in parts}
     assert set(files) == {"my-data.csv", "my-data.json"}
+    assert {p.get_filename(): p.get_content_charset() for p in parts}["my-data.csv"] == "utf-8"
     csv_text = (
         files["my-data.csv"] if isinstance(files["my-data.csv"], str) else files["my-data.csv"].decode("utf-8-sig")
     )
@@ -125,6 +127,25 @@ def test_ds2_rectification_records_the_fields_not_the_values(mailed):
     assert record["data"]["Last_Name"] == "van Veld" and "Tax_ID" not in record["data"]
     row = [e for e in client.get("/api/v1/records/L1/timeline").json() if e["kind"] == "record.rectified"][0]
     assert row["detail"]["fields"] == ["Last_Name", "Tax_ID"] and "van Veld" not in json.dumps(row)
+
+
+def test_ds2_rectification_finds_the_subjects_record_or_asks_which(mailed):
+    client, _ = mailed
+    only = receive(client, "rectification")
+    done = client.post(f"/api/v1/rights/{only['id']}/complete", json={"changes": {"Last_Name": "Veld-Smit"}})
+    assert done.status_code == 200 and client.get("/api/v1/records/L1").json()["data"]["Last_Name"] == "Veld-Smit"
+    client.post(
+        "/api/v1/records", json={"module": "Contacts", "id": "C1", "data": {"Last_Name": "Veld", "Email": SUBJECT}}
+    )
+    which = receive(client, "rectification")
+    url = f"/api/v1/rights/{which['id']}/complete"
+    asked = client.post(url, json={"changes": {"Last_Name": "Smit"}}).json()
+    assert asked["code"] == "rights.record_needed" and "2 records (" in asked["detail"]
+    other = client.post(url, json={"changes": {"Last_Name": "Smit"}, "record_id": "X9"}).json()
+    assert other["code"] == "rights.not_the_subjects"
+    assert client.post(url, json={"changes": {"Last_Name": "Smit"}, "record_id": "C1"}).status_code == 200
+    assert client.get("/api/v1/records/C1").json()["data"]["Last_Name"] == "Smit"
+    assert client.get("/api/v1/records/L1").json()["data"]["Last_Name"] == "Veld-Smit"
 
 
 def test_ds7_extension_up_to_two_months_told_within_the_first(mailed, smtp, clock):
@@ -204,7 +225,10 @@ def test_ds3_erasure_keeps_what_a_legal_ground_requires_and_blocks_the_subject(m
     assert set(kept["data"]) == {"Company", "Tax_ID"} and kept["restricted"] is True
     row = client.get("/api/v1/records/L1/timeline").json()[-1]
     assert row["kind"] == "record.erased" and row["detail"]["kept"]["Tax_ID"] == "erasure.kept.bookkeeping"
-    assert "Tax_ID" in smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
+    mail = smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
+    # The subject reads which fields were kept and on which ground, not rule ids.
+    assert "- Tax ID: Kept - bookkeeping and tax law" in mail and "(Art. 17(3)(b))" in mail
+    assert "erasure.kept" not in mail
     again = client.post(
         "/api/v1/records", json={"module": "Contacts", "data": {"Last_Name": "Veld", "Email": SUBJECT}}
     ).json()

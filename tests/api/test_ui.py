@@ -142,3 +142,17 @@ def test_nul_characters_in_a_browser_form_are_dropped(ui, smtp):
 def test_pages_are_html_in_utf_8_once(ui):
     client, _ = ui
     assert client.get("/ui/login").headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_a_signed_in_analyst_is_told_the_forms_ui_is_not_for_them(mailing, layouts_store):
+    services = mailing(ControllerSettings(compliance_enabled=True, modules=("Leads",)))
+    layouts_store.add_user("ana", hash_password(PASSWORD), "analyst", "t")
+    with client_for(create_app(services.config, services), layouts_store) as client:
+        page = client.get("/ui/login").text
+        client.post(
+            "/ui/login",
+            data={"_csrf_token": csrf_of(page), "username": "ana", "password": PASSWORD, "next": "/ui/forms"},
+            follow_redirects=False,
+        )
+        response = client.get("/ui/forms", follow_redirects=False)
+        assert response.status_code == 403 and "signed in as analyst" in response.text

@@ -103,7 +103,12 @@ def test_cc1_a_changed_or_reused_token_is_refused_and_changes_nothing(site, smtp
     assert client.post(altered, data={"_csrf_token": token_of(page.text)}).status_code == 404
     assert services.store.records(module="Leads", limit=1)[0].awaiting_confirmation
     assert client.post(link, data={"_csrf_token": token_of(page.text)}).status_code == 200
-    assert client.post(link, data={"_csrf_token": token_of(page.text)}).status_code == 404  # used once
+    # A second click is told it is done, and changes nothing more (the link is used once).
+    again = client.post(link, data={"_csrf_token": token_of(page.text)})
+    assert again.status_code == 200 and "confirmed already" in again.text
+    record = services.store.records(module="Leads", limit=1)[0]
+    kinds = [e.kind for e in services.store.timeline(record.id)]
+    assert kinds.count("double_opt_in.confirmed") == 1
 
 
 def test_cc2_an_expired_token_is_refused_before_any_sweep(site, smtp, clock):
