@@ -25,7 +25,7 @@ from engine import (
 )
 
 from .rules_host import RulesHost
-from .storage import ControllerSettings, ModuleLayout, Snapshot, Store, StoredRecord
+from .storage import ControllerSettings, ModuleLayout, RecordState, Snapshot, Store, StoredRecord
 
 AwareDatetime = Annotated[dt.datetime, Meta(tz=True)]
 
@@ -96,7 +96,7 @@ def module_facts(layout: ModuleLayout) -> ModuleFacts:
     )
 
 
-def record_facts(record: StoredRecord) -> RecordFacts:
+def record_facts(record: StoredRecord | RecordState) -> RecordFacts:
     """Return a stored record's state as engine facts."""
     return RecordFacts(
         id=record.id,
@@ -114,6 +114,7 @@ class DecisionService:
     def __init__(self, store: Store, rules: RulesHost) -> None:
         self.store, self.rules = store, rules
         self._facts: dict[tuple[str, int], ModuleFacts] = {}
+        self._fields: dict[tuple[str, int], dict[str, FieldFacts]] = {}  # each module's fields by name
         self._settings: tuple[int, Settings] | None = None
 
     def decide(self, query: DecisionQuery, snapshot: Snapshot | None = None) -> Decision:
@@ -179,7 +180,11 @@ class DecisionService:
         fields: tuple[FieldFacts, ...] = ()
         field = None
         if query.question == "field_release":
-            fields = _select(module, query.fields, "$.fields") if query.fields is not None else module.fields
+            if query.fields is None:
+                fields = module.fields
+            else:
+                by_name = self._fields[(snap.layout.name, snap.layout.layout_version)]
+                fields = _select(module, query.fields, "$.fields", by_name)
         if query.question == "field_marking":
             field = _marking(module, query)
         at = query.at or self.store.clock()
@@ -199,7 +204,9 @@ class DecisionService:
         key = (layout.name, layout.layout_version)
         facts = self._facts.get(key)
         if facts is None:
-            facts = self._facts[key] = module_facts(layout)
+            facts = module_facts(layout)
+            self._fields[key] = {f.name: f for f in facts.fields}
+            self._facts[key] = facts
         return facts
 
     def _engine_settings(self, settings: ControllerSettings) -> Settings:
@@ -209,13 +216,15 @@ class DecisionService:
         return cached[1]
 
 
-def _select(module: ModuleFacts, names: list[str], at: str) -> tuple[FieldFacts, ...]:
+def _select(
+    module: ModuleFacts, names: list[str], at: str, by_name: dict[str, FieldFacts] | None = None
+) -> tuple[FieldFacts, ...]:
     if not names:
         raise RequestError(
             "request.missing",
             f"expected at least one field name, or no '{at[2:]}' for every field, found an empty list - at {at}",
         )
-    by_name = {f.name: f for f in module.fields}
+    by_name = by_name if by_name is not None else {f.name: f for f in module.fields}
     chosen = []
     for index, name in enumerate(names):
         if name not in by_name:

@@ -56,14 +56,14 @@ class RulesetLibrary:
             raise RequestError(
                 "request.out_of_range", f"the instant {at.isoformat()} is outside the calendar once in UTC - at $.at"
             ) from None
-        in_effect = [r for r in self.versions if r.effective <= day]
-        if not in_effect:
-            first = self.versions[0]
-            raise NotFoundError(
-                "ruleset.none_in_effect",
-                f"no version of ruleset '{self.name}' is in effect on {day}: the first, {first.version}, takes effect on {first.effective}",
-            )
-        return in_effect[-1]
+        for ruleset in reversed(self.versions):  # oldest first, so the first found is the newest in effect
+            if ruleset.effective <= day:
+                return ruleset
+        first = self.versions[0]
+        raise NotFoundError(
+            "ruleset.none_in_effect",
+            f"no version of ruleset '{self.name}' is in effect on {day}: the first, {first.version}, takes effect on {first.effective}",
+        )
 
 
 def load_library(path: Path | str, run_tests: bool = False) -> RulesetLibrary:

@@ -12,6 +12,7 @@ from .models import (
     FieldLayout,
     Lia,
     ModuleLayout,
+    RecordState,
     StoredRecord,
     TimelineEntry,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "FieldLayout",
     "Lia",
     "ModuleLayout",
+    "RecordState",
     "NewRecord",
     "FormVersion",
     "PortalLink",

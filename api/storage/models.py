@@ -73,6 +73,19 @@ class ControllerSettings(Struct, frozen=True, kw_only=True, forbid_unknown_field
     version: int = 0
 
 
+class RecordState(Struct, frozen=True, kw_only=True):
+    """What a decision reads of a record: its state, never its data."""
+
+    id: str
+    module: str
+    basis: str
+    lia_id: int | None
+    consent_status: str
+    consent_deadline: dt.datetime | None
+    restricted: bool
+    awaiting_confirmation: bool
+
+
 class StoredRecord(Struct, frozen=True, kw_only=True):
     """One record: its data, its basis and consent state, and where it came from (D1)."""
 

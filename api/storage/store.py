@@ -18,12 +18,14 @@ from . import schema as t
 from .access import AccessStore
 from .compliance import ComplianceStore, RecordFilter, TimelineRow
 from .database import create_database, reading, single_read, writing
+from .fastread import SqliteReader, Statement, sqlite_file
 from .forms import FormStore
 from .migrations import migrate
 from .models import (
     ControllerSettings,
     FieldLayout,
     ModuleLayout,
+    RecordState,
     StoredRecord,
     TimelineEntry,
 )
@@ -63,11 +65,11 @@ class UpsertResult(msgspec.Struct):
 
 
 class Snapshot(msgspec.Struct, frozen=True):
-    """What one decision reads from the store: settings, the module's layout, the record."""
+    """What one decision reads from the store: settings, the module's layout, the record's state."""
 
     settings: ControllerSettings
     layout: ModuleLayout
-    record: StoredRecord | None
+    record: RecordState | None
 
 
 class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
@@ -80,6 +82,9 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
         self._lock = threading.Lock()
         self._settings: ControllerSettings | None = None
         self._layouts: dict[str, ModuleLayout] = {}
+        path = sqlite_file(engine)
+        self._fast = SqliteReader(path) if path else None
+        self._statements: tuple[Statement, Statement] | None = None
 
     @classmethod
     def open(cls, url: str, clock: Clock = utc_now, secret: bytes | None = None) -> Store:
@@ -90,6 +95,8 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
 
     def close(self) -> None:
         """Release every pooled connection."""
+        if self._fast is not None:
+            self._fast.close()
         self.engine.dispose()
 
     # Settings -----------------------------------------------------------------------------
@@ -309,26 +316,36 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
         """
         if record_id is not None and not _is_valid_id(record_id):
             raise NotFoundError("record.unknown", f"no record has id {record_id[:70]!r}")
-        with single_read(self.engine) as c:
-            if record_id is not None:
-                row = c.execute(_BY_RECORD, {"record_id": record_id}).one_or_none()
-                if row is None:
-                    raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
-                name = row.module
-            else:
-                row = c.execute(_BY_MODULE, {"name": (module or "").strip().casefold()}).first()
-                if row is None:
-                    name = self.resolve_module(module or "")  # raises with the names there are
-                    row = c.execute(_BY_MODULE, {"name": name.casefold()}).one()
-                name = row.name
+        if record_id is not None:
+            row = self._read_one(_BY_RECORD, "record_id", record_id)
+            if row is None:
+                raise NotFoundError("record.unknown", f"no record has id {record_id!r}")
+            name = row["module"]
+        else:
+            row = self._read_one(_BY_MODULE, "name", (module or "").strip().casefold())
+            if row is None:
+                name = self.resolve_module(module or "")  # raises with the names there are
+                row = self._read_one(_BY_MODULE, "name", name.casefold())
+                assert row is not None
+            name = row["name"]
         settings = self._settings
-        if settings is None or settings.version != (row.settings_version or 0):
+        if settings is None or settings.version != (row["settings_version"] or 0):
             settings = self.settings()
         layout = self._layouts.get(name)
-        if layout is None or layout.layout_version != row.layout_version:
+        if layout is None or layout.layout_version != row["layout_version"]:
             layout = self.module(name)
-        record = self._open_record(row) if record_id is not None else None
-        return Snapshot(settings, layout, record)
+        return Snapshot(settings, layout, _record_state(row) if record_id is not None else None)
+
+    def _read_one(self, select: sa.Select[Any], name: str, value: str) -> dict[str, Any] | None:
+        """One row of a decision-path SELECT, through the driver on SQLite (see fastread)."""
+        if self._fast is not None:
+            if self._statements is None:
+                dialect = self.engine.dialect
+                self._statements = (Statement(_BY_RECORD, dialect, "record_id"), Statement(_BY_MODULE, dialect, "name"))
+            return self._fast.one(self._statements[0 if select is _BY_RECORD else 1], value)
+        with single_read(self.engine) as c:
+            found = c.execute(select, {name: value}).first()
+        return None if found is None else dict(found._mapping)
 
     def snapshots(self, record_ids: Sequence[str]) -> dict[str, Snapshot]:
         """Read what decisions about many stored records need, a thousand records a query."""
@@ -339,10 +356,12 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
         settings = self.settings()
         with reading(self.engine) as c:
             for start in range(0, len(wanted), 1000):
-                rows = c.execute(sa.select(t.records).where(t.records.c.id.in_(wanted[start : start + 1000]))).all()
-                for row in rows:
+                query = sa.select(*_STATE).where(t.records.c.id.in_(wanted[start : start + 1000]))
+                for row in c.execute(query).all():
                     found[row.id] = Snapshot(
-                        settings, self._layouts.get(row.module) or self.module(row.module), self._open_record(row)
+                        settings,
+                        self._layouts.get(row.module) or self.module(row.module),
+                        _record_state(dict(row._mapping)),
                     )
         # Layouts read from memory are checked once for the whole batch.
         modules = {snap.layout.name for snap in found.values()}
@@ -648,8 +667,10 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
             )
 
 
+_STATE = tuple(t.records.c[name] for name in RecordState.__struct_fields__)
+_UTC = t.UtcDateTime()
 _BY_RECORD = (
-    sa.select(t.records, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
+    sa.select(*_STATE, t.modules.c.layout_version, t.settings.c.version.label("settings_version"))
     .join(t.modules, t.modules.c.name == t.records.c.module)
     .outerjoin(t.settings, t.settings.c.id == 1)
     .where(t.records.c.id == sa.bindparam("record_id"))
@@ -659,6 +680,21 @@ _BY_MODULE = (
     .outerjoin(t.settings, t.settings.c.id == 1)
     .where(sa.func.lower(t.modules.c.name) == sa.bindparam("name"))
 )
+
+
+def _record_state(row: dict[str, Any]) -> RecordState:
+    """A record's state from a row read by SQLAlchemy or straight from the driver (strings, 0 and 1)."""
+    deadline = row["consent_deadline"]
+    return RecordState(
+        id=row["id"],
+        module=row["module"],
+        basis=row["basis"],
+        lia_id=row["lia_id"],
+        consent_status=row["consent_status"],
+        consent_deadline=_UTC.process_result_value(deadline, None) if deadline is not None else None,  # type: ignore[arg-type]
+        restricted=bool(row["restricted"]),
+        awaiting_confirmation=bool(row["awaiting_confirmation"]),
+    )
 
 
 def _is_valid_id(record_id: str) -> bool:
