@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from litestar import Litestar, get
+from litestar.datastructures import MutableScopeHeaders
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
+from litestar.types import Message, Scope
 
 from .auth import Authenticator
 from .blocklist import Blocklist
@@ -39,6 +41,7 @@ from .rights import RightsService
 from .rules_host import RulesHost
 from .secrets import load_secret
 from .settings import SettingsService
+from .signin import SignInGuard
 from .storage import Store
 from .submissions import SubmissionService
 from .tokens import Signer
@@ -61,6 +64,7 @@ class Services:
         self.blocklist = Blocklist(self.store, secret)
         self.records = RecordService(self.store, self.rules, self.blocklist)
         self.auth = Authenticator(self.store)
+        self.sign_in = SignInGuard(self.store, secret)
         self.settings = SettingsService(self.store, self.rules, self.lifecycles)
         self.mailer = mailer or mailer_from(config.smtp_url, config.var_dir / "outbox", config.mail_from)
         self.rights = RightsService(self.store, self.rules, self.records, self.mailer)
@@ -84,6 +88,15 @@ class Services:
         """Expire unconfirmed submissions and move overdue waiting records to no_response (C3, W3)."""
         expired = self.submissions.expire()
         return {"moved": self.lifecycles.sweep(actor), "submissions_expired": expired}
+
+
+async def no_store_under_api(message: Message, scope: Scope) -> None:
+    """Mark every response under /api, errors included, `Cache-Control: no-store`: answers hold
+    personal data and decisions of a moment, which no browser or proxy may keep."""
+    if message["type"] == "http.response.start":
+        path = scope.get("path", "")
+        if path == "/api" or path.startswith("/api/"):
+            MutableScopeHeaders.from_message(message)["Cache-Control"] = "no-store"
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
@@ -122,7 +135,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             record_router(services.store, services.records),
             module_router(services.store, services.rules),
             lifecycle_router(services.store, services.lifecycles, services.blocklist, services.sweep, services.portal),
-            access_router(services.store),
+            access_router(services.store, services.sign_in, config.https),
             settings_router(services.store, services.settings, services.decisions),
             rights_router(services.store, services.rights),
             forms_router(services.store, services.forms, services.submissions),
@@ -132,14 +145,17 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                 services.store,
                 services.forms,
                 services.auth,
+                services.sign_in,
                 Signer(services.secret, services.store.clock),
                 config.public_url,
+                config.https,
             ),
             create_static_files_router(
                 path="/static", directories=[Path(__file__).parent / "static"], include_in_schema=False
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[no_store_under_api],
         lifespan=[background],
         openapi_config=OpenAPIConfig(
             title="lawful",

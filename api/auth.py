@@ -135,19 +135,28 @@ class Authenticator:
 SESSION_LIFETIME = dt.timedelta(hours=8)
 
 
-def start_session(store: Store, username: str) -> tuple[Cookie, str]:
-    """Start a web session for a user who proved who they are; return its cookie and CSRF token."""
+def start_session(store: Store, username: str, secure: bool = False) -> tuple[Cookie, str]:
+    """Start a web session for a user who proved who they are; return its cookie and CSRF token.
+
+    With `secure` (the public URL is https) the browser sends the cookie over HTTPS only.
+    """
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     store.add_session(digest(session_id), username, csrf, SESSION_LIFETIME)
     cookie = Cookie(
         key=SESSION_COOKIE,
         value=session_id,
         httponly=True,
+        secure=secure,
         samesite="strict",
         path="/",
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
     return cookie, csrf
+
+
+def end_session_cookie(secure: bool = False) -> Cookie:
+    """The cookie that makes the browser forget its session, with the attributes it was set with."""
+    return Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True, secure=secure, samesite="strict")
 
 
 def _check(roles: tuple[str, ...]) -> Any:

@@ -303,9 +303,16 @@ def cmd_user(args: argparse.Namespace) -> int:
         for user in store.users():
             print(f"{user.username}\t{user.role}\t{'disabled' if user.disabled_at else 'active'}")
         return 0
+    if not args.username:
+        print(f"error: expected a user name: lawful user {args.action} NAME", file=sys.stderr)
+        return 2
     if args.action == "disable":
         store.disable_user(args.username, "cli")
         print(f"user {args.username} disabled")
+        return 0
+    if args.action == "enable":
+        user = store.enable_user(args.username, "cli")
+        print(f"user {user.username} enabled with role {user.role}")
         return 0
     password = (
         sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.username}: ")
@@ -440,8 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?")
     database(p)
 
-    p = add("user", cmd_user, "add, list or disable users (roles: admin, analyst, marketer, app)")
-    p.add_argument("action", choices=["add", "list", "disable"])
+    p = add(
+        "user",
+        cmd_user,
+        "add, list, disable or enable users (roles: admin, analyst, marketer, app); the last enabled admin stays",
+    )
+    p.add_argument("action", choices=["add", "list", "disable", "enable"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", choices=["admin", "analyst", "marketer", "app"], default="admin")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")

@@ -24,6 +24,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str = "http://127.0.0.1:8000"
     form_rate_limit: int = 10
 
+    @property
+    def https(self) -> bool:
+        """Whether people reach the server over HTTPS, as its public URL says; session cookies are then Secure."""
+        return self.public_url.lower().startswith("https://")
+
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
         """Read LAWFUL_DATABASE_URL, LAWFUL_RULES and LAWFUL_VAR; keyword arguments win."""

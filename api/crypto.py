@@ -18,12 +18,19 @@ MARK = "$enc"
 VERSION = "v1"
 
 
+def derive_key(secret: bytes, purpose: bytes) -> bytes:
+    """Derive a 32-byte key for one purpose from the installation's secret (HKDF-SHA256, `purpose` as info).
+
+    Each use of the secret gets its own key, so no two uses ever share one.
+    """
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
+
+
 class FieldCipher:
     """Encrypt one field value of one record; the ciphertext is bound to that record and field."""
 
     def __init__(self, secret: bytes) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"lawful field encryption v1").derive(secret)
-        self._aead = AESGCM(key)
+        self._aead = AESGCM(derive_key(secret, b"lawful field encryption v1"))
 
     def encrypt(self, value: Any, record_id: str, field: str) -> dict[str, str]:
         """Return the stored form of a value: {"$enc": "v1:<base64 nonce and ciphertext>"}."""

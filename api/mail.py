@@ -16,6 +16,8 @@ import msgspec
 
 from engine import LawfulError
 
+from .files import private_directory, write_private
+
 log = logging.getLogger("lawful.mail")
 
 
@@ -62,15 +64,19 @@ class Mailer(Protocol):
 
 
 class OutboxMailer:
-    """Write each message as an .eml file, for installations without SMTP (and for looking at)."""
+    """Write each message as an .eml file, for installations without SMTP (and for looking at).
+
+    Messages hold personal data (addresses, access reports), so the outbox folder is made mode
+    0700 and each file mode 0600.
+    """
 
     def __init__(self, folder: Path, sender: str) -> None:
         self.folder, self.sender = folder, sender
 
     def send(self, message: Message) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_directory(self.folder)
         name = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
-        (self.folder / name).write_bytes(bytes(message.build(self.sender)))
+        write_private(self.folder / name, bytes(message.build(self.sender)), exclusive=True)
         log.info("mail written to the outbox as %s", name)  # no address: nothing personal in logs
 
 

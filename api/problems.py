@@ -20,6 +20,7 @@ STATUS_BY_FAMILY = {
     "not_found": 404,
     "conflict": 409,
     "rules": 422,
+    "throttled": 429,
     "error": 500,
 }
 _TITLES = {
@@ -36,6 +37,16 @@ _TITLES = {
     500: "Internal error",
     503: "Unavailable",
 }
+
+
+class ThrottledError(LawfulError):
+    """Too many attempts of something within a while: refused for `retry_after` more seconds (429, Retry-After)."""
+
+    family = "throttled"
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
 
 
 class ProblemBody(msgspec.Struct, omit_defaults=True):
@@ -77,7 +88,10 @@ def status_of(error: LawfulError) -> int:
 
 
 def on_lawful_error(request: Request[Any, Any, Any], exc: LawfulError) -> Response[Any]:
-    return problem_response(status_of(exc), exc.code, exc.message, request.url.path, list(exc.problems) or None)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ThrottledError) else None
+    return problem_response(
+        status_of(exc), exc.code, exc.message, request.url.path, list(exc.problems) or None, headers
+    )
 
 
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .files import write_private
+
 ENV = "LAWFUL_SECRET"
 FILE = "lawful.secret"
 
@@ -14,7 +16,8 @@ def load_secret(var_dir: Path) -> bytes:
     """Return the secret from $LAWFUL_SECRET (hex), or from var/lawful.secret, creating it if missing.
 
     Several servers sharing one database must share this secret (the same environment
-    variable, or the same file).
+    variable, or the same file). A new file is mode 0600 (its folder, when made, 0700) and
+    appears whole: workers starting at once all read the one that was written first.
     """
     given = os.environ.get(ENV)
     if given:
@@ -29,8 +32,5 @@ def load_secret(var_dir: Path) -> bytes:
         return key
     path = var_dir / FILE
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
+        write_private(path, (secrets.token_hex(32) + "\n").encode(), exclusive=True)
     return bytes.fromhex(path.read_text().strip())

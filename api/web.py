@@ -111,6 +111,10 @@ TEXT = {
     "username": ("User name", "Gebruikersnaam"),
     "password": ("Password", "Wachtwoord"),
     "bad_login": ("Unknown user name or wrong password.", "Onbekende gebruikersnaam of verkeerd wachtwoord."),
+    "too_many_sign_ins": (
+        "Too many failed sign-ins for this user name or from this address. Try again in {minutes} minutes.",
+        "Te veel mislukte inlogpogingen voor deze gebruikersnaam of vanaf dit adres. Probeer het over {minutes} minuten opnieuw.",
+    ),
     "forms": ("Web forms", "Webformulieren"),
     "your_forms": ("Forms", "Formulieren"),
     "name": ("Name", "Naam"),

@@ -69,6 +69,16 @@ def client_for(app, store: Store, role: str = "admin"):  # type: ignore[no-untyp
         yield test_client
 
 
+def ui_sign_in(client, username: str, password: str):  # type: ignore[no-untyped-def]
+    """Sign in through the web UI's login page as a browser does; return the response (a redirect on success)."""
+    import re
+
+    page = client.get("/ui/login")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"_csrf_token": token, "next": "/ui/forms", "username": username, "password": password}
+    return client.post("/ui/login", data=form, follow_redirects=False)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import random
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..auth import hash_password, new_api_key
+from ..files import private_directory, write_private
 from ..importer import ImportReport, Screen, import_csv
 from ..lifecycles import LifecycleService
 from ..storage import ControllerSettings, Store
@@ -52,14 +52,14 @@ def seed_demo(
             ),
             ACTOR,
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory)
     reports = []
     for index, module in enumerate(("Leads", "Contacts")):
         path = directory / f"demo_{module.lower()}.csv"
-        path.write_text(
-            export_csv(store.module(module), invent_people(people, SEED + index), 4150873000000000000 + index * 10**9),
-            encoding="utf-8",
+        people_csv = export_csv(
+            store.module(module), invent_people(people, SEED + index), 4150873000000000000 + index * 10**9
         )
+        write_private(path, people_csv.encode("utf-8"))  # invented, but shaped like personal data: mode 0600
         reports.append(import_csv(store, path, module, actor=ACTOR, screen=screen))
     _play_lifecycles(store, lifecycles)
     return reports
@@ -110,24 +110,17 @@ def _play_lifecycles(store: Store, lifecycles: LifecycleService) -> None:
 
 
 def ensure_demo_access(store: Store, var_dir: Path) -> list[Path]:
-    """Give a demo installation an admin API key and an admin user, written to files in var/ (mode 600)."""
+    """Give a demo installation an admin API key and an admin user, written to files in var/ (mode 0600)."""
     written = []
     key_file, password_file = var_dir / "demo-admin.key", var_dir / "demo-admin.password"
     if not key_file.exists():
         token, prefix, hashed = new_api_key()
         store.add_key(prefix, hashed, "demo-admin", "admin", ACTOR)
-        _write_private(key_file, token)
+        write_private(key_file, f"{token}\n".encode())
         written.append(key_file)
     if not password_file.exists() and not any(u.username == "admin" for u in store.users()):
         password = secrets.token_urlsafe(12)
         store.add_user("admin", hash_password(password), "admin", ACTOR)
-        _write_private(password_file, password)
+        write_private(password_file, f"{password}\n".encode())
         written.append(password_file)
     return written
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text + "\n")

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, post
-from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
@@ -19,12 +18,13 @@ from ..auth import (
     Role,
     allow,
     digest,
+    end_session_cookie,
     hash_password,
     new_api_key,
     principal_of,
     start_session,
-    verify_password,
 )
+from ..signin import SignInGuard
 from ..storage import ApiKey, Store, User
 
 Name = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")]
@@ -59,19 +59,22 @@ class CreatedKey(msgspec.Struct, frozen=True):
     info: ApiKey
 
 
-def access_router(store: Store) -> Router:
-    """Routes for signing in and managing users and keys."""
+def access_router(store: Store, guard: SignInGuard, secure_cookies: bool = False) -> Router:
+    """Routes for signing in and managing users and keys; session cookies are Secure when `secure_cookies`."""
 
     @post(
         "/session",
         status_code=200,
         sync_to_thread=True,
         summary="Sign in; sets a session cookie and returns the CSRF token",
+        description="After 5 failed attempts for one user name or from one address within 15 minutes, "
+        "attempts are refused with 429 and Retry-After until the oldest failure is 15 minutes old.",
     )
-    def sign_in(data: JSONBody[SignIn]) -> Response[dict[str, str]]:
-        if not verify_password(data.password, store.password_hash(data.username)):
+    def sign_in(request: Request[Any, Any, Any], data: JSONBody[SignIn]) -> Response[dict[str, str]]:
+        address = request.client.host if request.client else "unknown"
+        if not guard.verify(data.username, data.password, address):
             raise AuthenticationError("auth.bad_credentials", "unknown user name or wrong password")
-        cookie, csrf = start_session(store, data.username)
+        cookie, csrf = start_session(store, data.username, secure_cookies)
         user = store.user(data.username)
         return Response({"username": user.username, "role": user.role, "csrf": csrf}, cookies=[cookie])
 
@@ -84,7 +87,7 @@ def access_router(store: Store) -> Router:
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
             store.end_session(digest(session_id))
-        return Response(None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+        return Response(None, status_code=204, cookies=[end_session_cookie(secure_cookies)])
 
     @post("/users", status_code=201, sync_to_thread=True, summary="Create a user", **allow("admin"))
     def add_user(request: Request[Any, Any, Any], data: JSONBody[NewUser]) -> User:

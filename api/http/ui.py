@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import math
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from engine import Lang, LawfulError
 from forms import FormReport, render_form
 
-from ..auth import SESSION_COOKIE, Authenticator, Principal, digest, start_session, verify_password
+from ..auth import (
+    SESSION_COOKIE,
+    Authenticator,
+    Principal,
+    digest,
+    end_session_cookie,
+    start_session,
+)
 from ..builder import (
     BuilderConsent,
     BuilderField,
@@ -26,7 +33,9 @@ from ..builder import (
     property_name,
     schema_from_builder,
 )
+from ..problems import ThrottledError
 from ..publishing import FormService
+from ..signin import SignInGuard
 from ..storage import ModuleLayout, Store
 from ..tokens import Signer
 from ..web import form_pairs, html, render, texts
@@ -101,8 +110,16 @@ def _by_field(report: FormReport | None, spec: BuilderSpec) -> dict[str, list[An
     return found
 
 
-def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Signer, public_url: str) -> Router:
-    """Routes under /ui."""
+def ui_router(
+    store: Store,
+    forms: FormService,
+    auth: Authenticator,
+    guard: SignInGuard,
+    signer: Signer,
+    public_url: str,
+    secure_cookies: bool = False,
+) -> Router:
+    """Routes under /ui; the session cookie is Secure when `secure_cookies` (the public URL is https)."""
 
     def who(request: Request[Any, Any, Any]) -> Principal | None:
         session_id = request.cookies.get(SESSION_COOKIE)
@@ -211,30 +228,37 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
     @post("/login", include_in_schema=False, request_max_body_size=8192)
     async def login(request: Request[Any, Any, Any], lang: FromQuery[str | None] = None) -> Response[Any]:
         pairs = dict(await form_pairs(request))
-        return await asyncio.to_thread(sign_in, _lang(lang), pairs)
+        address = request.client.host if request.client else "unknown"
+        return await asyncio.to_thread(sign_in, _lang(lang), pairs, address)
 
-    def sign_in(lang: Lang, pairs: dict[str, str]) -> Response[Any]:
+    def sign_in(lang: Lang, pairs: dict[str, str], address: str) -> Response[Any]:
         t = texts(lang)
         target = pairs.get("next", "/ui/forms")
         target = target if target.startswith("/ui/") else "/ui/forms"  # never redirect elsewhere
-        if not signer.check("login", pairs.get("_csrf_token", ""), LOGIN_SECONDS) or not verify_password(
-            pairs.get("password", ""), store.password_hash(pairs.get("username", ""))
-        ):
-            return html(
-                render(
-                    "ui/login.html",
-                    lang=lang,
-                    t=t,
-                    title=t["sign_in"],
-                    user=None,
-                    csrf=signer.issue("login"),
-                    next=target,
-                    notice="",
-                    failure=t["bad_login"],
-                ),
-                401,
+
+        def again(failure: str, status: int, headers: dict[str, str] | None = None) -> Response[str]:
+            page = render(
+                "ui/login.html",
+                lang=lang,
+                t=t,
+                title=t["sign_in"],
+                user=None,
+                csrf=signer.issue("login"),
+                next=target,
+                notice="",
+                failure=failure,
             )
-        cookie, _ = start_session(store, pairs["username"])
+            return html(page, status, headers)
+
+        if not signer.check("login", pairs.get("_csrf_token", ""), LOGIN_SECONDS):
+            return again(t["bad_login"], 401)
+        try:
+            if not guard.verify(pairs.get("username", ""), pairs.get("password", ""), address):
+                return again(t["bad_login"], 401)
+        except ThrottledError as exc:
+            wait = t["too_many_sign_ins"].format(minutes=math.ceil(exc.retry_after / 60))
+            return again(wait, 429, {"Retry-After": str(exc.retry_after)})
+        cookie, _ = start_session(store, pairs["username"], secure_cookies)
         return Redirect(target, cookies=[cookie])
 
     @post("/logout", include_in_schema=False, request_max_body_size=4096)
@@ -243,7 +267,7 @@ def ui_router(store: Store, forms: FormService, auth: Authenticator, signer: Sig
         principal = await asyncio.to_thread(who, request)
         if principal is not None and checked(principal, pairs):
             await asyncio.to_thread(store.end_session, digest(request.cookies.get(SESSION_COOKIE, "")))
-        return Redirect("/ui/login", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+        return Redirect("/ui/login", cookies=[end_session_cookie(secure_cookies)])
 
     @get("/forms", sync_to_thread=True, include_in_schema=False)
     def list_forms(request: Request[Any, Any, Any], lang: FromQuery[str | None] = None) -> Response[Any]:

@@ -1,6 +1,6 @@
 """Storage: SQLite by default, PostgreSQL by URL, one data-access facade."""
 
-from .access import ApiKey, User
+from .access import ApiKey, SignInTicket, User
 from .compliance import RecordFilter, TimelineRow
 from .forms import FormVersion, StoredForm, StoredSubmission
 from .models import (
@@ -23,6 +23,7 @@ from .store import NewRecord, Snapshot, Store, UpsertResult, utc_now
 __all__ = [
     "RECORD_ID_PATTERN",
     "ApiKey",
+    "SignInTicket",
     "User",
     "BlockEntry",
     "ControllerSettings",

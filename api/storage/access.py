@@ -37,6 +37,22 @@ class ApiKey(msgspec.Struct, frozen=True, kw_only=True):
     revoked_at: dt.datetime | None = None
 
 
+class SignInTicket(msgspec.Struct, frozen=True, kw_only=True):
+    """What the store says to a sign-in attempt before its password is checked.
+
+    Either the attempt is counted (`attempt` is its id; `failures` is the most attempts its user
+    name or its address made within the window before it), or it is refused until `retry_at`.
+    """
+
+    attempt: int | None = None
+    failures: int = 0
+    retry_at: dt.datetime | None = None
+
+
+# A PostgreSQL advisory lock: counting the attempts and adding one is a single step on every server.
+_SIGN_IN_LOCK = 7364552
+
+
 class AccessStore:
     """Methods of the Store for users, keys and sessions."""
 
@@ -72,6 +88,11 @@ class AccessStore:
                 )
             ).scalar()
 
+    def has_user(self, username: str) -> bool:
+        """Tell whether a user of this name exists, enabled or not."""
+        with reading(self.engine) as c:
+            return c.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).first() is not None
+
     def users(self) -> list[User]:
         """List users by name."""
         with reading(self.engine) as c:
@@ -79,13 +100,62 @@ class AccessStore:
         return [User(**{k: v for k, v in row._asdict().items() if k != "password_hash"}) for row in rows]
 
     def disable_user(self, username: str, actor: str) -> None:
-        """Disable a user and end their sessions."""
+        """Disable a user and end their sessions; the last enabled admin stays, so someone can still administer."""
         with writing(self.engine) as c:
-            user_id = c.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).scalar()
-            if user_id is None:
+            row = c.execute(
+                sa.select(t.users.c.id, t.users.c.role, t.users.c.disabled_at).where(t.users.c.username == username)
+            ).one_or_none()
+            if row is None:
                 raise NotFoundError("user.unknown", f"no user is named {username!r}")
-            c.execute(t.users.update().where(t.users.c.id == user_id).values(disabled_at=self.clock()))
-            c.execute(t.web_sessions.delete().where(t.web_sessions.c.user_id == user_id))
+            if row.role == "admin" and row.disabled_at is None:
+                _refuse_losing_the_last_admin(c, row.id, username)
+            c.execute(t.users.update().where(t.users.c.id == row.id).values(disabled_at=self.clock()))
+            c.execute(t.web_sessions.delete().where(t.web_sessions.c.user_id == row.id))
+
+    def enable_user(self, username: str, actor: str) -> User:
+        """Enable a disabled user again, with the password and role they had; an enabled user stays as they are."""
+        with writing(self.engine) as c:
+            if not c.execute(t.users.update().where(t.users.c.username == username).values(disabled_at=None)).rowcount:
+                raise NotFoundError("user.unknown", f"no user is named {username!r}")
+        return self.user(username)
+
+    def start_sign_in(self, user_digest: str, address_digest: str, limit: int, window: dt.timedelta) -> SignInTicket:
+        """Count a sign-in attempt before its password is checked, unless `limit` attempts of its user name
+        or of its address were made within `window`; attempts older than the window are pruned.
+
+        An attempt counts as failed until `sign_in_succeeded` says otherwise, so attempts checked
+        at the same moment on several servers never get past the limit together.
+        """
+        now = self.clock()
+        attempts = t.sign_in_attempts
+        with writing(self.engine) as c:
+            if c.dialect.name == "postgresql":
+                c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SIGN_IN_LOCK})")
+            c.execute(attempts.delete().where(attempts.c.at <= now - window))
+            failures, retry_at = 0, None
+            for column, value in ((attempts.c.user_digest, user_digest), (attempts.c.address_digest, address_digest)):
+                recent: list[dt.datetime] = list(
+                    c.execute(
+                        sa.select(attempts.c.at).where(column == value).order_by(attempts.c.at.desc()).limit(limit)
+                    ).scalars()
+                )
+                failures = max(failures, len(recent))
+                if len(recent) >= limit:  # open again when the oldest of the last `limit` leaves the window
+                    until: dt.datetime = recent[limit - 1] + window
+                    retry_at = until if retry_at is None else max(retry_at, until)
+            if retry_at is not None:
+                return SignInTicket(failures=failures, retry_at=retry_at)
+            key = c.execute(
+                attempts.insert().values(user_digest=user_digest, address_digest=address_digest, at=now)
+            ).inserted_primary_key
+        assert key is not None
+        return SignInTicket(attempt=int(key[0]), failures=failures)
+
+    def sign_in_succeeded(self, user_digest: str) -> None:
+        """Forget the attempts of a user name once its password was right, this one included; failures of
+        other user names from the same address stay counted."""
+        with writing(self.engine) as c:
+            c.execute(t.sign_in_attempts.delete().where(t.sign_in_attempts.c.user_digest == user_digest))
 
     def add_key(self, prefix: str, digest: str, name: str, role: str, actor: str) -> ApiKey:
         """Store a new API key by its prefix and the digest of its secret."""
@@ -161,3 +231,28 @@ class AccessStore:
         """End a web session."""
         with writing(self.engine) as c:
             c.execute(t.web_sessions.delete().where(t.web_sessions.c.digest == digest))
+
+
+def _refuse_losing_the_last_admin(c: sa.Connection, user_id: int, username: str) -> None:
+    """Refuse a change that would leave no enabled admin user, inside the caller's transaction.
+
+    Users keep the role they were made with, so disabling is the one change that can lose the
+    last admin; a change of role would need this check too.
+
+    The enabled admins are locked (on PostgreSQL) in one order, so two servers disabling the
+    last two admins at once cannot both succeed: the second sees the first's change.
+    """
+    admins: set[int] = set(
+        c.execute(
+            sa.select(t.users.c.id)
+            .where(t.users.c.role == "admin", t.users.c.disabled_at.is_(None))
+            .order_by(t.users.c.id)
+            .with_for_update()
+        ).scalars()
+    )
+    if not admins - {user_id}:
+        raise ConflictError(
+            "user.last_admin",
+            f"expected another enabled admin user, found none: {username!r} is the last one and stays enabled; "
+            "add or enable another admin first (lawful user add NAME --role admin, lawful user enable NAME)",
+        )

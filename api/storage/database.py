@@ -11,6 +11,8 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from ..files import create_private
+
 _encode = msgspec.json.Encoder()
 
 
@@ -19,12 +21,15 @@ def _json_serializer(value: Any) -> str:
 
 
 def create_database(url: str) -> sa.Engine:
-    """Create an engine for `url`; SQLite files get WAL and their folder is created."""
+    """Create an engine for `url`; SQLite files get WAL, and a new one is made mode 0600 in a folder made 0700.
+
+    SQLite gives the database's -wal and -shm files the database file's mode, so they are private too.
+    """
     parsed = make_url(url)
     options: dict[str, Any] = {"json_serializer": _json_serializer, "json_deserializer": msgspec.json.decode}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private(Path(parsed.database))
         engine = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False}, **options)
         _configure_sqlite(engine)
         return engine

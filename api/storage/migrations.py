@@ -269,6 +269,33 @@ def _portal(op: Operations) -> None:
     op.create_index("ix_portal_links_record_id", "portal_links", ["record_id"])
 
 
+def _sign_in_attempts(op: Operations) -> None:
+    # Sign-in attempts, counted in the database so that every server shares the count; user
+    # names and addresses are kept as keyed digests only.
+    op.create_table(
+        "sign_in_attempts",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("user_digest", sa.String(64), nullable=False),
+        sa.Column("address_digest", sa.String(64), nullable=False),
+        sa.Column("at", schema.UtcDateTime, nullable=False),
+    )
+    op.create_index("ix_sign_in_attempts_user_digest", "sign_in_attempts", ["user_digest"])
+    op.create_index("ix_sign_in_attempts_address_digest", "sign_in_attempts", ["address_digest"])
+    op.create_index("ix_sign_in_attempts_at", "sign_in_attempts", ["at"])
+
+
+def _meta(op: Operations) -> None:
+    # Facts about the data that a step with the installation's secret acts on: the unique index
+    # holds plain SHA-256 digests until a server that has the secret rebuilds it with keyed ones
+    # (UniqueIndexStore.rebuild_unique_index); migrations never see the secret.
+    table = op.create_table(
+        "meta",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("value", sa.String(200), nullable=False),
+    )
+    op.bulk_insert(table, [{"name": "unique_values.digest", "value": "sha256"}])
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
@@ -277,6 +304,8 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (5, "rights requests", _rights),
     (6, "web forms, their published versions, submissions", _forms),
     (7, "portal links for data subjects", _portal),
+    (8, "sign-in attempts, for throttling", _sign_in_attempts),
+    (9, "meta: the unique index's digests are to be keyed", _meta),
 )
 
 

@@ -276,3 +276,19 @@ portal_links = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),
 )
+
+sign_in_attempts = sa.Table(
+    "sign_in_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("address_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+)

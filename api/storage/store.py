@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -31,14 +30,10 @@ from .models import (
 )
 from .portal import PortalStore
 from .rights import RightsStore
+from .unique import UniqueIndexStore, unique_key
 
 Clock = Callable[[], dt.datetime]
 SYSTEM = "system"
-
-
-def unique_digest(value: str) -> str:
-    """What the unique index keeps of a value: a digest of its case-folded form, never the value."""
-    return hashlib.sha256(value.casefold().encode()).hexdigest()
 
 
 def utc_now() -> dt.datetime:
@@ -72,13 +67,18 @@ class Snapshot(msgspec.Struct, frozen=True):
     record: RecordState | None
 
 
-class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
-    """Typed access to settings, modules, records, timelines, assessments and the blocklist."""
+class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, UniqueIndexStore):
+    """Typed access to settings, modules, records, timelines, assessments and the blocklist.
 
-    def __init__(self, engine: sa.Engine, clock: Clock = utc_now, cipher: FieldCipher | None = None) -> None:
+    `secret`, the installation's secret, keys field encryption and the unique index. A store
+    without it reads and writes everything else, and refuses what needs a key (`crypto.no_key`).
+    """
+
+    def __init__(self, engine: sa.Engine, clock: Clock = utc_now, secret: bytes | None = None) -> None:
         self.engine = engine
         self.clock = clock
-        self.cipher = cipher
+        self.cipher = FieldCipher(secret) if secret else None
+        self.unique_key = unique_key(secret) if secret else None
         self._lock = threading.Lock()
         self._settings: ControllerSettings | None = None
         self._layouts: dict[str, ModuleLayout] = {}
@@ -88,10 +88,16 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
 
     @classmethod
     def open(cls, url: str, clock: Clock = utc_now, secret: bytes | None = None) -> Store:
-        """Open (and create or upgrade) the database at `url`; `secret` keys field encryption."""
+        """Open (and create or upgrade) the database at `url`; `secret` keys field encryption and the unique index.
+
+        With the secret, an index of unkeyed digests left by an older release is rebuilt, once.
+        """
         engine = create_database(url)
         migrate(engine, clock)
-        return cls(engine, clock, FieldCipher(secret) if secret else None)
+        store = cls(engine, clock, secret)
+        if secret:
+            store.rebuild_unique_index()
+        return store
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -412,7 +418,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
         if not conditions:
             return []
         query = sa.select(t.unique_values.c.record_id).where(
-            sa.or_(*conditions), t.unique_values.c.value == unique_digest(value)
+            sa.or_(*conditions), t.unique_values.c.value == self._unique(value)
         )
         with reading(self.engine) as c:
             ids = sorted({row.record_id for row in c.execute(query)})
@@ -449,7 +455,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
                     (
                         f"{field}: the same value is already used by record {owner}"
                         for field, value in row.unique.items()
-                        if (owner := taken.get((field, unique_digest(value)))) not in (None, row.id)
+                        if (owner := taken.get((field, self._unique(value)))) not in (None, row.id)
                     ),
                     None,
                 )
@@ -476,7 +482,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
                         )
                     )
                     for field, value in row.unique.items():
-                        taken[(field, unique_digest(value))] = row.id
+                        taken[(field, self._unique(value))] = row.id
             if events:
                 c.execute(t.timeline.insert(), events)
         return result
@@ -489,7 +495,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
         with writing(self.engine) as c:
             taken = self._taken_unique(c, record.module, [NewRecord(record_id, data, content_hash, unique)])
             for field, value in unique.items():
-                owner = taken.get((field, unique_digest(value)))
+                owner = taken.get((field, self._unique(value)))
                 if owner not in (None, record_id):
                     raise ConflictError("record.conflict", f"{field}: the same value is already used by record {owner}")
             self._write_record(
@@ -536,7 +542,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
                     )
 
     def _taken_unique(self, c: sa.Connection, module: str, rows: Sequence[NewRecord]) -> dict[tuple[str, str], str]:
-        wanted = {unique_digest(v) for r in rows for v in r.unique.values()}
+        wanted = {self._unique(v) for r in rows for v in r.unique.values()}
         if not wanted:
             return {}
         query = sa.select(t.unique_values).where(
@@ -625,7 +631,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore):
         if row.unique:
             c.execute(
                 t.unique_values.insert(),
-                [dict(module=module, field=f, value=unique_digest(v), record_id=row.id) for f, v in row.unique.items()],
+                [dict(module=module, field=f, value=self._unique(v), record_id=row.id) for f, v in row.unique.items()],
             )
 
     # Timeline -----------------------------------------------------------------------------

@@ -1,8 +1,13 @@
 """Roles on every endpoint (R2), keys and passwords stored hashed, sessions with CSRF."""
 
+import pytest
 import sqlalchemy as sa
+from litestar.testing import TestClient
 
-from tests.conftest import admin_key, client_for
+from api.app import Services, create_app
+from api.auth import hash_password
+from api.config import Config
+from tests.conftest import RULES, admin_key, client_for, ui_sign_in
 
 
 def test_no_key_is_401_and_a_wrong_role_is_403(app, services):
@@ -93,3 +98,64 @@ def test_openapi_names_the_roles_of_every_operation(client):
                 continue  # signing in is open to anyone
             assert "Roles: " in operation.get("description", ""), (method, path)
             assert operation.get("security") == [{"bearer": []}], (method, path)
+
+
+@pytest.mark.parametrize("public_url, secure", [("https://lawful.example.org", True), ("http://127.0.0.1:8000", False)])
+def test_the_session_cookie_is_secure_when_the_public_url_is_https(
+    layouts_store, rules_host, tmp_path, public_url, secure
+):
+    config = Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url=public_url)
+    services = Services(config, store=layouts_store, rules=rules_host)
+    layouts_store.add_user("mia", hash_password("correct horse battery"), "marketer", "t")
+    with TestClient(create_app(config, services)) as browser:
+        signed = browser.post("/api/v1/session", json={"username": "mia", "password": "correct horse battery"})
+        session = signed.headers["set-cookie"].split(";")[0]  # a client over http would not send a Secure cookie
+        ended = browser.delete("/api/v1/session", headers={"X-CSRF-Token": signed.json()["csrf"], "Cookie": session})
+        page = ui_sign_in(browser, "mia", "correct horse battery")
+        left = browser.post("/ui/logout", data={"_csrf_token": "stale"}, follow_redirects=False)
+    cookies = [r.headers["set-cookie"] for r in (signed, ended, page, left)]
+    assert signed.status_code == 200 and ended.status_code == 204 and page.status_code in (302, 303)
+    for cookie in cookies:
+        assert cookie.startswith("lawful_session=") and ("; Secure" in cookie) is secure, cookie
+
+
+def test_every_response_under_api_is_no_store(client):
+    answers = [
+        client.get("/api/v1/records"),
+        client.post("/api/v1/decisions", json={"question": "processing", "module": "Leads"}),
+        client.get("/api/v1/records/nope"),
+        client.get("/api/v1/no-such-route"),
+        client.get("/api/v1/records", headers={"Authorization": "Bearer nonsense"}),
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 404, 404, 401]
+    for response in answers:
+        assert response.headers["cache-control"] == "no-store", response.url
+    assert "no-store" not in client.get("/healthz").headers.get("cache-control", "")
+
+
+def test_the_last_enabled_admin_cannot_be_disabled(store):
+    from engine import ConflictError
+
+    for name, role in (("ada", "admin"), ("bo", "admin"), ("mia", "marketer")):
+        store.add_user(name, hash_password("correct horse battery"), role, "t")
+    store.disable_user("ada", "t")
+    with pytest.raises(ConflictError) as refused:
+        store.disable_user("bo", "t")
+    assert refused.value.code == "user.last_admin"
+    assert "'bo' is the last one" in refused.value.message and "lawful user enable NAME" in refused.value.message
+    assert store.user("bo").disabled_at is None
+    store.disable_user("mia", "t")  # other roles are not counted
+    store.disable_user("ada", "t")  # nor is an admin already disabled
+    assert store.enable_user("ada", "t").disabled_at is None
+    assert store.password_hash("ada") is not None  # signs in again with the password they had
+    store.disable_user("bo", "t")
+    assert [u.username for u in store.users() if u.disabled_at is None] == ["ada"]
+
+
+def test_disabling_the_last_admin_over_http_is_a_conflict(client, services):
+    services.store.add_user("ada", hash_password("correct horse battery"), "admin", "t")
+    refused = client.delete("/api/v1/users/ada")
+    assert refused.status_code == 409 and refused.json()["code"] == "user.last_admin"
+    assert "expected another enabled admin user, found none" in refused.json()["detail"]
+    services.store.add_user("bo", hash_password("correct horse battery"), "admin", "t")
+    assert client.delete("/api/v1/users/ada").status_code == 204

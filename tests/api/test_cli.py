@@ -122,3 +122,21 @@ def test_settings_take_text_as_typed_and_refuse_bad_values_clearly(tmp_path, cap
     assert code == 2 and "waiting_period_days" in err and "Traceback" not in err
     code, out, _ = run(capsys, "settings", "show")
     assert json.loads(out)["waiting_period_days"] is None  # the refused change stored nothing
+
+
+def test_users_are_disabled_and_enabled_but_the_last_admin_stays(tmp_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    for name in ("ada", "bo"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+        assert run(capsys, "user", "add", name, "--role", "admin", "--password-stdin")[0] == 0
+    assert run(capsys, "user", "disable", "ada") == (0, "user ada disabled\n", "")
+    code, _, err = run(capsys, "user", "disable", "bo")
+    assert code == 2 and "error: user.last_admin:" in err and "'bo' is the last one" in err
+    assert run(capsys, "user", "enable", "ada") == (0, "user ada enabled with role admin\n", "")
+    assert run(capsys, "user", "list")[1] == "ada\tadmin\tactive\nbo\tadmin\tactive\n"
+    code, _, err = run(capsys, "user", "enable", "cy")
+    assert code == 2 and "no user is named 'cy'" in err
+    code, _, err = run(capsys, "user", "enable")
+    assert code == 2 and "expected a user name: lawful user enable NAME" in err

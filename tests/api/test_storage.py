@@ -1,17 +1,28 @@
 """The store, run against SQLite and against PostgreSQL."""
 
 import datetime as dt
+import hashlib
+import hmac
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from api.crypto import FieldCipher, derive_key
 from api.demo.layouts import demo_layouts
 from api.storage import ControllerSettings, FieldLayout, ModuleLayout, NewRecord, Store
+from api.storage import schema as t
 from api.storage.migrations import MIGRATIONS, current_version, migrate
 from api.storage.schema import metadata
-from engine import ConflictError, NotFoundError
+from engine import ConflictError, LawfulError, NotFoundError
+from tests.conftest import TEST_SECRET
+
+
+def keyed(value, secret=TEST_SECRET):
+    """The unique index's digest of a value: HMAC-SHA256 under a key derived from the secret."""
+    key = derive_key(secret, b"lawful unique values v1")
+    return hmac.new(key, value.casefold().encode(), hashlib.sha256).hexdigest()
 
 
 def test_migrations_build_the_declared_schema(store):
@@ -159,10 +170,11 @@ def test_an_upgrade_keeps_existing_data(database_url, clock):
             "INSERT INTO unique_values (module, field, value, record_id) VALUES ('Leads', 'Email', 'a@example.org', '1')"
         )
     assert migrate(engine, clock) == [number for number, _, _ in MIGRATIONS[3:]]
-    store = Store(engine, clock)
+    engine.dispose()
+    store = Store.open(database_url, clock, secret=TEST_SECRET)
     assert store.record("1").data == {"Email": "A@example.org"} and store.record("1").basis == "contract"
-    with engine.connect() as c:
-        assert c.exec_driver_sql("SELECT value FROM unique_values").scalar() != "a@example.org"
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT value FROM unique_values").scalar() == keyed("a@example.org")
     store.put_module(
         ModuleLayout(
             name="Leads", label="Leads", fields=(FieldLayout(name="Email", label="Email", type="email", unique=True),)
@@ -173,3 +185,94 @@ def test_an_upgrade_keeps_existing_data(database_url, clock):
         "Leads", [NewRecord("2", {"Email": "a@EXAMPLE.org"}, "h2", {"Email": "a@EXAMPLE.org"})], {"kind": "api"}, "t"
     )
     assert "already used by record 1" in result.refused["2"]  # the converted digest still guards uniqueness
+    store.close()
+
+
+def test_the_unique_index_keeps_keyed_digests_only(store, database_url, clock):
+    store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
+    store.upsert_records(
+        "Leads", [NewRecord("1", {"Email": "Ada@Example.org"}, "h", {"Email": "Ada@Example.org"})], {"kind": "api"}, "t"
+    )
+    with store.engine.connect() as c:
+        (stored,) = c.execute(sa.select(t.unique_values.c.value)).scalars()
+    assert stored == keyed("ada@example.org") != hashlib.sha256(b"ada@example.org").hexdigest()
+    assert [r.id for r in store.records_by_unique({"Leads": ["Email"]}, "ADA@example.ORG")] == ["1"]
+    other = Store.open(database_url, clock, secret=b"y" * 32)  # another installation's key matches nothing
+    keyless = Store.open(database_url, clock)
+    try:
+        assert other.records_by_unique({"Leads": ["Email"]}, "ada@example.org") == []
+        with pytest.raises(LawfulError, match="expected the installation's secret key, found none configured"):
+            keyless.records_by_unique({"Leads": ["Email"]}, "ada@example.org")
+        assert keyless.upsert_records("Leads", [NewRecord("2", {}, "h")], {"kind": "api"}, "t").created == ["2"]
+    finally:
+        other.close()
+        keyless.close()
+
+
+def test_an_index_of_plain_digests_is_rebuilt_with_the_key_once(database_url, clock):
+    """A database from before keyed digests: the values are read again from the records, encrypted ones too."""
+    from alembic.operations import Operations
+
+    from api.storage.database import create_database, writing
+    from api.storage.migrations import _VERSIONS
+
+    engine = create_database(database_url)
+    with writing(engine) as c:
+        _VERSIONS.create(c, checkfirst=True)
+    for number, name, step in MIGRATIONS[:8]:
+        with writing(engine) as c:
+            step(Operations(MigrationContext.configure(c)))
+            c.execute(_VERSIONS.insert().values(version=number, name=name, applied_at=clock()))
+    sealed = FieldCipher(TEST_SECRET).encrypt("NL123456789B01", "2", "Tax_ID")
+    old = {"1": ("Email", "Ada@Example.org"), "2": ("Tax_ID", "NL123456789B01"), "3": ("Email", "gone@example.org")}
+    with writing(engine) as c:
+        c.execute(
+            t.modules.insert().values(
+                name="Leads",
+                label="Leads",
+                custom=False,
+                person_related=True,
+                layout_version=1,
+                updated_at=clock(),
+                updated_by="old",
+            )
+        )
+        for record_id, data in (("1", {"Email": "Ada@Example.org"}), ("2", {"Tax_ID": sealed}), ("3", {})):
+            c.execute(
+                t.records.insert().values(
+                    id=record_id,
+                    module="Leads",
+                    data=data,
+                    content_hash="h",
+                    basis="contract",
+                    consent_status="not_requested",
+                    restricted=False,
+                    awaiting_confirmation=False,
+                    source={},
+                    created_at=clock(),
+                    updated_at=clock(),
+                )
+            )
+        for record_id, (field, value) in old.items():
+            plain = hashlib.sha256(value.casefold().encode()).hexdigest()
+            c.execute(t.unique_values.insert().values(module="Leads", field=field, value=plain, record_id=record_id))
+    engine.dispose()
+
+    keyless = Store.open(database_url, clock)  # migration 9 runs; without the secret nothing is rebuilt
+    with keyless.engine.connect() as c:
+        assert c.execute(sa.select(t.meta.c.value).where(t.meta.c.name == "unique_values.digest")).scalar() == "sha256"
+    with pytest.raises(LawfulError, match="crypto.no_key"):
+        keyless.rebuild_unique_index()
+    keyless.close()
+
+    store = Store.open(database_url, clock, secret=TEST_SECRET)
+    with store.engine.connect() as c:
+        index = {(r.field, r.value): r.record_id for r in c.execute(sa.select(t.unique_values))}
+        mark = c.execute(sa.select(t.meta.c.value).where(t.meta.c.name == "unique_values.digest")).scalar()
+    assert index == {("Email", keyed("ada@example.org")): "1", ("Tax_ID", keyed("nl123456789b01")): "2"}
+    assert mark == "hmac-sha256-v1"
+    assert [r.id for r in store.records_by_unique({"Leads": ["Email", "Tax_ID"]}, "nl123456789B01")] == ["2"]
+    duplicate = NewRecord("4", {"Email": "ada@example.ORG"}, "h4", {"Email": "ada@example.ORG"})
+    assert "already used by record 1" in store.upsert_records("Leads", [duplicate], {"kind": "api"}, "t").refused["4"]
+    assert store.rebuild_unique_index() == 0  # once only
+    store.close()
