@@ -203,27 +203,27 @@ def ui_router(
         )
         return html(body, 200 if not failure else 422)
 
+    def login_form(lang: Lang, target: str, failure: str = "") -> str:
+        t = texts(lang)
+        return render(
+            "ui/login.html",
+            lang=lang,
+            t=t,
+            title=t["sign_in"],
+            user=None,
+            csrf=signer.issue("login"),
+            next=target,
+            notice="",
+            failure=failure,
+        )
+
     @get("/", sync_to_thread=False, include_in_schema=False)
     def home() -> Redirect:
         return Redirect("/ui/forms")
 
     @get("/login", sync_to_thread=False, include_in_schema=False)
     def login_page(lang: FromQuery[str | None] = None, next: FromQuery[str | None] = None) -> Response[str]:  # noqa: A002
-        lang = _lang(lang)
-        t = texts(lang)
-        return html(
-            render(
-                "ui/login.html",
-                lang=lang,
-                t=t,
-                title=t["sign_in"],
-                user=None,
-                csrf=signer.issue("login"),
-                next=next or "/ui/forms",
-                notice="",
-                failure="",
-            )
-        )
+        return html(login_form(_lang(lang), next or "/ui/forms"))
 
     @post("/login", include_in_schema=False, request_max_body_size=8192)
     async def login(request: Request[Any, Any, Any], lang: FromQuery[str | None] = None) -> Response[Any]:
@@ -237,18 +237,7 @@ def ui_router(
         target = target if target.startswith("/ui/") else "/ui/forms"  # never redirect elsewhere
 
         def again(failure: str, status: int, headers: dict[str, str] | None = None) -> Response[str]:
-            page = render(
-                "ui/login.html",
-                lang=lang,
-                t=t,
-                title=t["sign_in"],
-                user=None,
-                csrf=signer.issue("login"),
-                next=target,
-                notice="",
-                failure=failure,
-            )
-            return html(page, status, headers)
+            return html(login_form(lang, target, failure), status, headers)
 
         if not signer.check("login", pairs.get("_csrf_token", ""), LOGIN_SECONDS):
             return again(t["bad_login"], 401)

@@ -141,10 +141,9 @@ def test_sqlite_runs_in_wal_mode(sqlite_store):
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_an_upgrade_keeps_existing_data(database_url, clock):
-    """Build the schema as release 3 had it, store data, then upgrade to the newest."""
+def database_at_release(database_url, clock, release):
+    """A database whose schema stops at migration `release`, as an installation of that release left it."""
     from alembic.operations import Operations
-    from alembic.runtime.migration import MigrationContext
 
     from api.storage.database import create_database, writing
     from api.storage.migrations import _VERSIONS
@@ -152,10 +151,18 @@ def test_an_upgrade_keeps_existing_data(database_url, clock):
     engine = create_database(database_url)
     with writing(engine) as c:
         _VERSIONS.create(c, checkfirst=True)
-    for number, name, step in MIGRATIONS[:3]:
+    for number, name, step in MIGRATIONS[:release]:
         with writing(engine) as c:
             step(Operations(MigrationContext.configure(c)))
             c.execute(_VERSIONS.insert().values(version=number, name=name, applied_at=clock()))
+    return engine
+
+
+def test_an_upgrade_keeps_existing_data(database_url, clock):
+    """Build the schema as release 3 had it, store data, then upgrade to the newest."""
+    from api.storage.database import writing
+
+    engine = database_at_release(database_url, clock, 3)
     with writing(engine) as c:
         c.exec_driver_sql(
             "INSERT INTO modules (name, label, custom, person_related, layout_version, updated_at, updated_by) "
@@ -211,18 +218,9 @@ def test_the_unique_index_keeps_keyed_digests_only(store, database_url, clock):
 
 def test_an_index_of_plain_digests_is_rebuilt_with_the_key_once(database_url, clock):
     """A database from before keyed digests: the values are read again from the records, encrypted ones too."""
-    from alembic.operations import Operations
+    from api.storage.database import writing
 
-    from api.storage.database import create_database, writing
-    from api.storage.migrations import _VERSIONS
-
-    engine = create_database(database_url)
-    with writing(engine) as c:
-        _VERSIONS.create(c, checkfirst=True)
-    for number, name, step in MIGRATIONS[:8]:
-        with writing(engine) as c:
-            step(Operations(MigrationContext.configure(c)))
-            c.execute(_VERSIONS.insert().values(version=number, name=name, applied_at=clock()))
+    engine = database_at_release(database_url, clock, 8)
     sealed = FieldCipher(TEST_SECRET).encrypt("NL123456789B01", "2", "Tax_ID")
     old = {"1": ("Email", "Ada@Example.org"), "2": ("Tax_ID", "NL123456789B01"), "3": ("Email", "gone@example.org")}
     with writing(engine) as c:
