@@ -8,13 +8,12 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from litestar import Litestar, get
-from litestar.datastructures import MutableScopeHeaders
+from litestar import Litestar, Router, get
+from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
-from litestar.types import Message, Scope
 
 from .auth import Authenticator
 from .blocklist import Blocklist
@@ -90,15 +89,6 @@ class Services:
         return {"moved": self.lifecycles.sweep(actor), "submissions_expired": expired}
 
 
-async def no_store_under_api(message: Message, scope: Scope) -> None:
-    """Mark every response under /api, errors included, `Cache-Control: no-store`: answers hold
-    personal data and decisions of a moment, which no browser or proxy may keep."""
-    if message["type"] == "http.response.start":
-        path = scope.get("path", "")
-        if path == "/api" or path.startswith("/api/"):
-            MutableScopeHeaders.from_message(message)["Cache-Control"] = "no-store"
-
-
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
     """Build the app; rule files are watched and reloaded, keeping the last good ones on error."""
     config = config or Config.from_env()
@@ -130,15 +120,25 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app = Litestar(
         route_handlers=[
             health,
-            decision_router(services.decisions),
-            ruleset_router(services.rules, services.store),
-            record_router(services.store, services.records),
-            module_router(services.store, services.rules),
-            lifecycle_router(services.store, services.lifecycles, services.blocklist, services.sweep, services.portal),
-            access_router(services.store, services.sign_in, config.https),
-            settings_router(services.store, services.settings, services.decisions),
-            rights_router(services.store, services.rights),
-            forms_router(services.store, services.forms, services.submissions),
+            # Answers under /api hold personal data and decisions of a moment, which no browser or
+            # proxy may keep; problem answers (errors, unknown routes) say the same, see problems.py.
+            Router(
+                "/",
+                cache_control=CacheControlHeader(no_store=True),
+                route_handlers=[
+                    decision_router(services.decisions),
+                    ruleset_router(services.rules, services.store),
+                    record_router(services.store, services.records),
+                    module_router(services.store, services.rules),
+                    lifecycle_router(
+                        services.store, services.lifecycles, services.blocklist, services.sweep, services.portal
+                    ),
+                    access_router(services.store, services.sign_in, config.https),
+                    settings_router(services.store, services.settings, services.decisions),
+                    rights_router(services.store, services.rights),
+                    forms_router(services.store, services.forms, services.submissions),
+                ],
+            ),
             public_router(services.submissions),
             portal_router(services.portal, Signer(services.secret, services.store.clock, b"lawful portal")),
             ui_router(
@@ -155,7 +155,6 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[no_store_under_api],
         lifespan=[background],
         openapi_config=OpenAPIConfig(
             title="lawful",

@@ -79,7 +79,13 @@ def problem_response(
         instance=path,
         problems=problems,
     )
-    return Response(msgspec.json.encode(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    # A problem tells of one moment (and may name what was sent): no browser or proxy keeps it.
+    return Response(
+        msgspec.json.encode(body),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 def status_of(error: LawfulError) -> int:
