@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from typing import Any
@@ -25,7 +26,7 @@ from .blocklist import Blocklist
 from .decisions import engine_settings, module_facts
 from .importer import content_hash
 from .rules_host import RulesHost
-from .storage import RECORD_ID_PATTERN, ModuleLayout, NewRecord, Store, StoredRecord, TimelineRow
+from .storage import RECORD_ID_PATTERN, FieldLayout, ModuleLayout, NewRecord, Store, StoredRecord, TimelineRow
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
@@ -42,6 +43,51 @@ class AddedRecord(msgspec.Struct, frozen=True):
 
     record: StoredRecord
     decision: Decision
+
+
+# The longest text any field keeps: a CRM's long text areas hold some 32,000 characters.
+MAX_TEXT = 32_000
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def value_problem(field: FieldLayout, value: Any) -> str | None:
+    """What is wrong with a JSON value for a field, in words, or None when it fits."""
+    wanted = _JSON_TYPES.get(field.type, (str,))
+    # JSON true/false are ints to Python; a number field does not take them.
+    if not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted):
+        return f"expected {' or '.join(t.__name__ for t in wanted)}, found {type(value).__name__}"
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return "expected a whole number that fits in 64 bits"
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "expected a finite number"
+    texts = value if isinstance(value, list) else [value]
+    if not all(isinstance(text, str) for text in texts) and field.type == "multiselectpicklist":
+        return "expected a list of texts"
+    for text in (t for t in texts if isinstance(t, str)):
+        if len(text) > MAX_TEXT:
+            return f"expected at most {MAX_TEXT:,} characters, found {len(text):,}"
+        if "\x00" in text:
+            return "a NUL character cannot be stored"
+    if field.type == "email" and isinstance(value, str) and (why := email_problem(value.strip())):
+        return f"not an email address: it {why}"
+    if field.type == "date" and isinstance(value, str) and value.strip():
+        return _date_problem(value.strip())
+    if field.type == "datetime" and isinstance(value, str) and value.strip():
+        try:
+            dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return f"expected a date and time as YYYY-MM-DDTHH:MM:SS, found {value.strip()[:40]!r}"
+    return None
+
+
+def _date_problem(text: str) -> str | None:
+    if not _ISO_DATE.match(text):
+        return f"expected a date as YYYY-MM-DD, found {text[:40]!r}"
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return f"expected a date that exists in the calendar, found {text!r}"
+    return None
 
 
 def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False, at: str = "$.data") -> dict[str, Any]:
@@ -63,19 +109,8 @@ def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False
                 )
             )
             continue
-        wanted = _JSON_TYPES.get(field.type, (str,))
-        # JSON true/false are ints to Python; a number field does not take them.
-        if value is not None and (not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted)):
-            expected = " or ".join(t.__name__ for t in wanted)
-            problems.append(
-                Problem(
-                    "invalid_value", f"{name}: expected {expected}, found {type(value).__name__}", path=f"{at}.{name}"
-                )
-            )
-        elif field.type == "email" and isinstance(value, str) and (why := email_problem(value.strip())):
-            problems.append(Problem("invalid_value", f"{name}: not an email address: it {why}", path=f"{at}.{name}"))
-        elif isinstance(value, str) and "\x00" in value:
-            problems.append(Problem("invalid_value", f"{name}: a NUL character cannot be stored", path=f"{at}.{name}"))
+        if value is not None and (why := value_problem(field, value)):
+            problems.append(Problem("invalid_value", f"{name}: {why}", path=f"{at}.{name}"))
     for field in layout.fields:
         if (
             field.required

@@ -119,6 +119,26 @@ class RightsService:
             found.update({r.id: r for r in self.store.records(ids=[request.record_id], limit=1)})  # gone once erased
         return list(found.values())
 
+    def _check_named(self, record: StoredRecord, email: str) -> None:
+        """A request may name a record only when the record holds the subject's address.
+
+        The answer goes to the address in the request: naming someone else's record would mail their
+        data to the requester, or erase it. A record without any email address has nothing to
+        compare; the caller who names it answers for the identity check (the actor is recorded).
+        """
+        held = [
+            value
+            for f in self.store.module(record.module).fields
+            if f.type == "email" and isinstance(value := record.data.get(f.name), str) and value
+        ]
+        wanted = email.strip().casefold()
+        if held and wanted not in {value.strip().casefold() for value in held}:
+            raise RequestError(
+                "rights.not_the_subjects",
+                f"expected a record that holds the request's email address, found record {record.id}, which "
+                "holds another - at $.record_id",
+            )
+
     def receive(
         self,
         kind: RightKind,
@@ -132,7 +152,7 @@ class RightsService:
     ) -> RightsRequest:
         """Record a request, even from an unknown subject, and confirm it with its due date (DS7)."""
         if record_id is not None:
-            self.store.record(record_id)
+            self._check_named(self.store.record(record_id), email)
         now = self.store.clock()
         received = received_at or now
         if received > now + RECEIVED_SLACK:

@@ -84,6 +84,12 @@ TEXT = {
         "(kept encrypted; ask for a copy to see it)",
         "(versleuteld bewaard; vraag een kopie om het te zien)",
     ),
+    "portal_fixed": (
+        "Your email address, and what else identifies you, cannot be changed here: this link was sent to that address. "
+        "Ask our data protection officer.",
+        "Uw e-mailadres, en wat u verder identificeert, kunt u hier niet wijzigen: deze link is naar dat adres gestuurd. "
+        "Vraag het onze functionaris voor gegevensbescherming.",
+    ),
     "portal_correct": ("Save my corrections", "Mijn correcties opslaan"),
     "portal_rights": ("Your rights", "Uw rechten"),
     "portal_copy": ("Email me a copy of my data", "Mail mij een kopie van mijn gegevens"),

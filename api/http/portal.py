@@ -11,12 +11,34 @@ from litestar.params import FromPath, FromQuery
 from engine import Lang, LawfulError
 
 from ..portal import PortalService
-from ..storage import PortalLink, StoredRecord
+from ..storage import FieldLayout, ModuleLayout, PortalLink, StoredRecord
 from ..tokens import Signer
 from ..web import form_pairs, html, render, texts
 
 PAGE_SECONDS = 24 * 3600
 _ACTIONS = ("consent_yes", "consent_no", "withdraw", "correct", "copy", "erase")
+
+
+def shown_fields(layout: ModuleLayout) -> list[FieldLayout]:
+    """The fields the portal shows the subject: their personal data, as the CRM keeps it."""
+    return [
+        f
+        for f in layout.fields
+        if f.classification != "none"
+        and not f.read_only
+        and f.subform is None
+        and f.type not in ("fileupload", "profileimage")
+    ]
+
+
+def correctable(field: FieldLayout) -> bool:
+    """Whether the subject may change a shown field in the portal (DS2).
+
+    Not an encrypted field, which the page does not show; and not an email address or another
+    unique field: the link was mailed to that address, so it is how the subject is known, and
+    changing it would hand their rights (copy, erasure) over to whoever holds the new value.
+    """
+    return not field.encrypted and not field.unique and field.type != "email"
 
 
 def _lang(value: str | None, fallback: str = "en") -> Lang:
@@ -48,13 +70,10 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
                 "label": f.label,
                 "value": record.data.get(f.name, ""),
                 "secret": f.encrypted,
+                "fixed": not correctable(f),
                 "error": (errors or {}).get(f.name),
             }
-            for f in layout.fields
-            if f.classification != "none"
-            and not f.read_only
-            and f.subform is None
-            and f.type not in ("fileupload", "profileimage")
+            for f in shown_fields(layout)
         ]
         body = render(
             "public/portal.html",
@@ -128,10 +147,11 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
             elif action == "withdraw":
                 record = portal.answer(link, record, False, context)
             elif action == "correct":
+                editable = {f.name for f in shown_fields(store.module(record.module)) if correctable(f)}
                 changes = {
                     name[2:]: value
                     for name, value in pairs
-                    if name.startswith("f.") and record.data.get(name[2:], "") != value
+                    if name.startswith("f.") and name[2:] in editable and record.data.get(name[2:], "") != value
                 }
                 record = portal.correct(record, {k: (v or None) for k, v in changes.items()}) if changes else record
             elif action == "copy":

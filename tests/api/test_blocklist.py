@@ -132,3 +132,24 @@ def test_adding_a_record_with_bad_data_says_every_problem(client):
     assert response.status_code == 400
     codes = sorted(p["code"] for p in response.json()["problems"])
     assert codes == ["invalid_value", "invalid_value", "required", "required", "unknown_field"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("Date_of_Birth", "1990-02-31", "expected a date that exists in the calendar"),
+        ("Date_of_Birth", "31-02-1990", "expected a date as YYYY-MM-DD"),
+        ("Created_Time", "yesterday", "expected a date and time as YYYY-MM-DDTHH:MM:SS"),
+        ("No_of_Employees", 10**30, "expected a whole number that fits in 64 bits"),
+        ("Description", "x" * 32_001, "expected at most 32,000 characters, found 32,001"),
+        ("Email", "a@example.org\x00", "NUL"),
+    ],
+)
+def test_values_are_checked_by_the_fields_type_on_every_path(client, field, value, says):
+    """A value the CRM could not hold is refused with the field and what was expected, and nothing is stored."""
+    data = {"Last_Name": "Kaya", "Company": "Atlas", field: value}
+    response = client.post("/api/v1/records", json={"module": "Leads", "id": "T1", "data": data})
+    assert response.status_code == 400, response.text
+    [problem] = response.json()["problems"]
+    assert problem["path"] == f"$.data.{field}" and says in problem["message"], problem
+    assert client.get("/api/v1/records/T1").status_code == 404

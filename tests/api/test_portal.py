@@ -69,8 +69,8 @@ def test_ds6_correct_before_consent_and_erase(portal, smtp):
     assert act(client, link, "correct", **{"f.Last_Name": "van Visser"}).status_code == 200
     assert services.store.record("P1").data["Last_Name"] == "van Visser"
     assert services.store.record("P1").consent_status == "waiting"  # still no consent, and the data is right
-    bad = act(client, link, "correct", **{"f.Email": "not an email"})
-    assert bad.status_code == 409 and services.store.record("P1").data["Email"] == SUBJECT
+    bad = act(client, link, "correct", **{"f.Date_of_Birth": "1990-02-31"})
+    assert bad.status_code == 409 and "Date_of_Birth" not in services.store.record("P1").data
     assert act(client, link, "copy").status_code == 200
     assert any(m.get_filename() == "access-report.json" for m in smtp.inbox.to(SUBJECT)[-1].iter_attachments())
     erased = act(client, link, "erase")
@@ -78,6 +78,25 @@ def test_ds6_correct_before_consent_and_erase(portal, smtp):
     assert client.get(link).status_code == 404
     remaining = services.store.records(ids=["P1"], limit=1)
     assert not remaining  # a consent basis keeps nothing
+
+
+def test_ds2_the_portal_changes_only_what_it_shows_and_never_who_the_subject_is(portal):
+    """The link was mailed to the subject's address: changing that address, then asking for erasure,
+    would reach whoever holds the new one. Fields the page does not offer are not written either."""
+    client, services, link, _ = portal
+    page = client.get(link).text
+    assert 'name="f.Email"' not in page and SUBJECT in page and 'name="f.Last_Name"' in page
+    forged = {
+        "f.Email": "someone.else@example.org",
+        "f.Tax_ID": "NL00",
+        "f.Lead_Number": "999",
+        "f.Company": "Changed",
+        "f.Last_Name": "Visser-Bakker",
+    }
+    assert act(client, link, "correct", **forged).status_code == 200
+    data = services.store.record("P1").data
+    assert data["Email"] == SUBJECT and data["Tax_ID"] == "NL99" and data["Company"] == "ACME"
+    assert "Lead_Number" not in data and data["Last_Name"] == "Visser-Bakker"
 
 
 def test_a_forged_page_token_changes_nothing(portal):

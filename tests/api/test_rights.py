@@ -148,6 +148,25 @@ def test_ds2_rectification_finds_the_subjects_record_or_asks_which(mailed):
     assert client.get("/api/v1/records/L1").json()["data"]["Last_Name"] == "Veld-Smit"
 
 
+def test_a_request_cannot_name_another_persons_record(mailed, smtp):
+    """The answer goes to the request's address: naming someone else's record would mail their data to it."""
+    client, _ = mailed
+    client.post(
+        "/api/v1/records",
+        json={"module": "Contacts", "id": "V1", "data": {"Last_Name": "Doe", "Email": "v@example.org"}},
+    )
+    client.post("/api/v1/records", json={"module": "Contacts", "id": "N1", "data": {"Last_Name": "Nomail"}})
+    for kind in ("access", "erasure", "portability"):
+        refused = client.post(
+            "/api/v1/rights", json={"kind": kind, "email": "asker@example.net", "channel": "email", "record_id": "V1"}
+        )
+        assert refused.status_code == 400 and refused.json()["code"] == "rights.not_the_subjects", refused.text
+        assert "v@example.org" not in refused.text and "asker@example.net" not in refused.text
+    assert client.get("/api/v1/rights").json() == [] and smtp.inbox.to("asker@example.net") == []
+    assert receive(client, "access", record_id="L1")["record_id"] == "L1"  # the same address, any case
+    assert receive(client, "access", record_id="N1")["record_id"] == "N1"  # nothing to compare: the caller vouches
+
+
 def test_ds7_extension_up_to_two_months_told_within_the_first(mailed, smtp, clock):
     client, _ = mailed
     request = receive(client, "access", received_at="2026-01-31T10:00:00+01:00")
