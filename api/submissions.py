@@ -154,23 +154,22 @@ class SubmissionService:
         }
         if form.double_opt_in and _email_of(layout, rows) is None:
             raise ConflictError("form.no_email", "this form asks for confirmation by email but holds no email address")
-        confirm = form.double_opt_in
         actor = f"form:{version.slug}"
         asked = _asked_fields(form)
         records, pending = [], {}
         for row in rows:
             existing = self._existing(layout, row)
             if existing is None:
-                record = self._new_record(form.module, row, source, actor, waits=confirm)
-                self._consent(record, proof, actor, confirmed=not confirm)
-            elif confirm:
-                # A known subject's record changes only once they prove the address is theirs.
+                record = self._new_record(form.module, row, source, actor, waits=form.double_opt_in)
+                self._consent(record, proof, actor, confirmed=not form.double_opt_in)
+            else:
+                # Anyone may type a known subject's address into a form: their record, and their
+                # consent, change only once they prove the address is theirs, whatever the form's
+                # own setting (a withdrawn consent is not given back by a stranger).
                 record = existing
                 pending[record.id] = {k: v for k, v in row.items() if k in asked}
-            else:
-                record = self._complete(existing, row, asked, actor, source)
-                self._consent(record, proof, actor, confirmed=True)
             records.append(record)
+        confirm = form.double_opt_in or bool(pending)
         if pending:
             proof = {**proof, "pending": pending}
         submission = StoredSubmission(
@@ -212,17 +211,6 @@ class SubmissionService:
         )
         return self.store.change_state(
             added.id, {"awaiting_confirmation": False}, {"awaiting_confirmation": True}, [row]
-        )
-
-    def _complete(
-        self, record: StoredRecord, row: dict[str, Any], asked: set[str], actor: str, source: dict[str, Any]
-    ) -> StoredRecord:
-        # Without a confirmed address anyone may have sent the form: fill in what is missing, replace nothing.
-        missing = {k: v for k, v in row.items() if k in asked and record.data.get(k) in (None, "")}
-        if not missing:
-            return record
-        return self.records.rectify(
-            record.id, missing, actor, reason=f"completed by form {source['form']} v{source['form_version']}"
         )
 
     def _consent(

@@ -208,10 +208,33 @@ class FormStore:
             rows = c.execute(
                 sa.select(t.submissions).where(t.submissions.c.status == "pending", t.submissions.c.expires_at <= now)
             ).all()
-            if rows:
+            for row in rows:  # the changes that waited for confirmation are not kept once it cannot come
                 c.execute(
                     t.submissions.update()
-                    .where(t.submissions.c.id.in_([r.id for r in rows]))
-                    .values(status="expired", token_digest=None)
+                    .where(t.submissions.c.id == row.id)
+                    .values(status="expired", token_digest=None, proof=_without(row.proof, "pending"))
                 )
         return [StoredSubmission(**row._asdict()) for row in rows]
+
+    def _forget_submissions(self, c: sa.Connection, record_ids: set[str]) -> None:
+        """Part of an erasure (DS3), in its transaction: the submissions that made or matched the
+        records keep no personal data (changes waiting for confirmation, address, browser) and their
+        links stop working; what remains says which form and version was filled in, and when."""
+        for record_id in record_ids:
+            # Record ids hold no LIKE wildcards (RECORD_ID_PATTERN); the match is checked exactly below.
+            mentions = sa.cast(t.submissions.c.record_ids, sa.Text).like(f'%"{record_id}"%')
+            for row in c.execute(sa.select(t.submissions).where(mentions)).all():
+                if record_id not in row.record_ids:
+                    continue
+                if set(row.record_ids) <= record_ids:
+                    proof = _without(row.proof, "pending", "ip", "user_agent")
+                    status = "erased" if row.status == "pending" else row.status
+                    changes = {"proof": proof, "token_digest": None, "status": status}
+                else:  # another subject's record, from the same submission, may still be confirmed
+                    pending = {k: v for k, v in (row.proof.get("pending") or {}).items() if k not in record_ids}
+                    changes = {"proof": {**_without(row.proof, "pending"), **({"pending": pending} if pending else {})}}
+                c.execute(t.submissions.update().where(t.submissions.c.id == row.id).values(**changes))
+
+
+def _without(proof: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in proof.items() if k not in keys}

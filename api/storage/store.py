@@ -530,6 +530,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
                         .values(data=sealed, content_hash="erased", restricted=True, updated_at=now)
                     )
                 self._timeline(c, [record_id], [rows[record_id]], now)
+            self._forget_submissions(c, set(kept))
             for kind, digest in blocks:
                 exists = c.execute(
                     sa.select(t.blocklist.c.id).where(t.blocklist.c.kind == kind, t.blocklist.c.digest == digest)

@@ -5,9 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from api.app import create_app
 from api.storage import ControllerSettings
+from api.storage import schema as t
 from tests.conftest import client_for
 
 FORMS = Path(__file__).resolve().parent.parent / "forms" / "data" / "forms"
@@ -263,23 +265,36 @@ def test_a_known_subjects_record_changes_only_after_confirmation(site, smtp):
     assert any(e.kind == "consent.proof" for e in services.store.timeline("K1"))
 
 
-def test_without_double_opt_in_a_known_record_is_only_completed(site, smtp):
+def test_without_double_opt_in_a_known_subject_still_confirms_before_anything_changes(site, smtp):
+    """Anyone can type a known address into a form: a withdrawn consent is not given back, and no
+    data changes, until the address's owner confirms, even on a form without double opt-in."""
     client, services = site
     client.post(
         "/api/v1/records",
         json={"module": "Leads", "id": "K2", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
     )
+    client.put("/api/v1/records/K2/basis", json={"basis": "consent"})
+    ask = {"purpose": "news", "text_en": "May we send you our news by email?"}
+    for step, body in (
+        ("request", {"channel": "email", "ask": ask}),
+        ("answer", {"answer": "obtained", "channel": "email"}),
+        ("withdraw", {"channel": "email"}),
+    ):
+        assert client.post(f"/api/v1/records/K2/consent/{step}", json=body).status_code == 200
+    before = services.store.record("K2")
+    assert before.consent_status == "withdrawn"
     schema = example("newsletter_signup")
     schema["x-double-opt-in"] = False
     publish(client, "quick", schema)
-    submit(client, "quick", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
-    submit(client, "quick", {"email": SUBJECT, "first_name": "Other", "consent_newsletter": "true"})
-    record = services.store.record("K2")
-    assert (
-        record.data["First_Name"] == "Sanne"
-        and record.data["Last_Name"] == "Jansen"
-        and record.data["Company"] == "ACME"
-    )
+    page = submit(client, "quick", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    assert page.status_code == 200 and "please confirm your address" in page.text
+    after = services.store.record("K2")
+    assert after.consent_status == "withdrawn" and after.data == before.data
+    link = link_in(smtp)
+    client.post(link, data={"_csrf_token": token_of(client.get(link).text)})
+    confirmed = services.store.record("K2")
+    assert confirmed.consent_status == "obtained" and confirmed.data["First_Name"] == "Sanne"
+    assert confirmed.data["Company"] == "ACME"
 
 
 def test_w3_a_form_with_double_opt_in_but_no_email_cannot_be_published(site):
@@ -292,3 +307,43 @@ def test_w3_a_form_with_double_opt_in_but_no_email_cannot_be_published(site):
     assert response.status_code == 409 and "form.double_opt_in.no_email" in {
         p["code"] for p in response.json()["problems"]
     }
+
+
+def test_ds3_erasure_leaves_nothing_personal_in_submissions_and_ends_their_links(site, smtp):
+    client, services = site
+    client.post(
+        "/api/v1/records",
+        json={"module": "Leads", "id": "K3", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
+    )
+    client.put("/api/v1/records/K3/basis", json={"basis": "consent"})
+    publish(client, "newsletter", example("newsletter_signup"))
+    submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    link = link_in(smtp)
+    button = token_of(client.get(link).text)
+    request = client.post("/api/v1/rights", json={"kind": "erasure", "email": SUBJECT, "channel": "email"}).json()
+    assert client.post(f"/api/v1/rights/{request['id']}/complete", json={}).status_code == 200
+    with services.store.engine.connect() as c:
+        rows = c.execute(sa.select(t.submissions)).all()
+    assert rows and all(
+        "pending" not in r.proof and "ip" not in r.proof and "user_agent" not in r.proof and r.token_digest is None
+        for r in rows
+    )
+    assert "Sanne" not in json.dumps([r.proof for r in rows]) and SUBJECT not in json.dumps([r.proof for r in rows])
+    page = client.get(link)
+    assert page.status_code == 404 and "confirmed" not in page.text.casefold()
+    assert client.post(link, data={"_csrf_token": button}).status_code == 404
+
+
+def test_w3_an_expired_submission_keeps_no_waiting_changes(site, smtp, clock):
+    client, services = site
+    client.post(
+        "/api/v1/records",
+        json={"module": "Leads", "id": "K4", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
+    )
+    publish(client, "newsletter", example("newsletter_signup"))
+    submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    clock.advance(days=31)
+    assert services.submissions.expire() == 1
+    with services.store.engine.connect() as c:
+        [row] = c.execute(sa.select(t.submissions)).all()
+    assert row.status == "expired" and "pending" not in row.proof and "Sanne" not in json.dumps(row.proof)
