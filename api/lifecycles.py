@@ -86,7 +86,10 @@ class LifecycleService:
         now, settings = self.store.clock(), self.store.settings()
         ruleset = self._ruleset(now, settings)
         outcome = ruleset.statecharts["consent"].apply(
-            record.consent_status, event, {"event.channel": channel, "event.taken_by": taken_by}, lang
+            record.consent_status,
+            event,
+            {"event.channel": channel, "event.taken_by": taken_by, "record.restricted": record.restricted},
+            lang,
         )
         row = self._row(ruleset, outcome, "consent", event, actor, channel=channel, taken_by=taken_by)
         if not outcome.allowed:

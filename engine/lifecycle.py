@@ -67,6 +67,9 @@ GUARD_FACTS: dict[str, FactSpec] = {
         _guard_fact("event.taken_by", "str", "the user who recorded an answer taken by phone (C1)"),
         _guard_fact("record.has_lia", "bool", "a legitimate-interest assessment is on record (P2)"),
         _guard_fact(
+            "record.restricted", "bool", "processing of the record is restricted at the subject's request (DS4)"
+        ),
+        _guard_fact(
             "record.lia_after_consent_ended",
             "bool",
             "the assessment was made after consent was refused or withdrawn (P6)",

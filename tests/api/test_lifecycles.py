@@ -249,3 +249,15 @@ def test_more_than_1024_records_one_after_another(services):
         )["waiting"]
         == 1100
     )
+
+
+def test_ds4_a_restricted_record_is_not_asked_for_consent_but_may_give_it(client, ids):
+    rid = ids[0]
+    client.put(f"/api/v1/records/{rid}/basis", json={"basis": "consent"})
+    assert client.put(f"/api/v1/records/{rid}/restriction", json={"restricted": True, "reason": "Art. 18"}).is_success
+    asked = client.post(f"/api/v1/records/{rid}/consent/request", json=BY_EMAIL)
+    assert asked.status_code == 409 and asked.json()["problems"][0]["code"] == "consent.request.sent", asked.text
+    record = client.get(f"/api/v1/records/{rid}").json()
+    assert record["consent_status"] == "not_requested" and timeline(client, rid)[-1]["kind"] == "consent.refused"
+    given = client.post(f"/api/v1/records/{rid}/consent/given", json={"channel": "portal"})
+    assert given.status_code == 200 and given.json()["consent_status"] == "obtained"
