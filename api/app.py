@@ -31,7 +31,7 @@ from .http.rulesets import ruleset_router
 from .http.settings import settings_router
 from .http.ui import ui_router
 from .lifecycles import LifecycleService
-from .mail import Mailer, mailer_from
+from .mail import MailQueue, Transport, mailer_from
 from .portal import PortalService
 from .problems import EXCEPTION_HANDLERS
 from .publishing import FormService
@@ -52,7 +52,11 @@ class Services:
     """Everything the handlers use, built once per process."""
 
     def __init__(
-        self, config: Config, store: Store | None = None, rules: RulesHost | None = None, mailer: Mailer | None = None
+        self,
+        config: Config,
+        store: Store | None = None,
+        rules: RulesHost | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.config = config
         secret = self.secret = load_secret(config.var_dir)
@@ -65,7 +69,9 @@ class Services:
         self.auth = Authenticator(self.store)
         self.sign_in = SignInGuard(self.store, secret)
         self.settings = SettingsService(self.store, self.rules, self.lifecycles)
-        self.mailer = mailer or mailer_from(config.smtp_url, config.var_dir / "outbox", config.mail_from)
+        self.mailer = MailQueue(
+            self.store, transport or mailer_from(config.smtp_url, config.var_dir / "outbox", config.mail_from)
+        )
         self.rights = RightsService(self.store, self.rules, self.records, self.mailer)
         self.forms = FormService(self.store, self.rules)
         self.submissions = SubmissionService(
@@ -84,9 +90,11 @@ class Services:
         )
 
     def sweep(self, actor: str = "sweep") -> dict[str, int]:
-        """Expire unconfirmed submissions and move overdue waiting records to no_response (C3, W3)."""
+        """Expire unconfirmed submissions, move overdue waiting records to no_response (C3, W3), and
+        try again the mail the server did not take before."""
         expired = self.submissions.expire()
-        return {"moved": self.lifecycles.sweep(actor), "submissions_expired": expired}
+        moved = self.lifecycles.sweep(actor)
+        return {"moved": moved, "submissions_expired": expired, "mail_sent": self.mailer.deliver_due()}
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Litestar:
@@ -94,9 +102,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     config = config or Config.from_env()
     services = services or Services(config)
 
-    @get("/healthz", sync_to_thread=False, include_in_schema=False)
-    def health() -> dict[str, str]:
-        return {"status": "ok", "ruleset": services.rules.library.name}
+    @get("/healthz", sync_to_thread=True, include_in_schema=False)
+    def health() -> dict[str, str | int]:
+        return {"status": "ok", "ruleset": services.rules.library.name, "mail_waiting": services.store.mail_waiting()}
 
     @contextlib.asynccontextmanager
     async def background(_app: Litestar) -> AsyncIterator[None]:

@@ -287,7 +287,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     services = Services(Config.from_env(database_url=args.database))
     done = services.sweep("cli")
     print(
-        f"sweep: {done['moved']} record(s) moved from waiting to no_response; {done['submissions_expired']} unconfirmed submission(s) expired"
+        f"sweep: {done['moved']} record(s) moved from waiting to no_response; {done['submissions_expired']} unconfirmed "
+        f"submission(s) expired; {done['mail_sent']} queued mail(s) sent"
     )
     return 0
 
@@ -473,7 +474,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("changes", nargs="*", help="KEY=VALUE; lists comma-separated; objects as JSON")
     database(p)
 
-    p = add("sweep", cmd_sweep, "move records whose consent waiting period is over to no_response (C3)")
+    p = add(
+        "sweep",
+        cmd_sweep,
+        "move records whose consent waiting period is over to no_response (C3), and send queued mail",
+    )
     database(p)
 
     p = add("demo", cmd_demo, "seed an empty database with demo modules and invented records")

@@ -7,9 +7,12 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Callable
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import parse_qs, unquote, urlparse
 
 import msgspec
@@ -17,6 +20,7 @@ import msgspec
 from engine import LawfulError
 
 from .files import private_directory, write_private
+from .storage.mailqueue import QueuedMail
 
 log = logging.getLogger("lawful.mail")
 
@@ -63,6 +67,74 @@ class Mailer(Protocol):
     def send(self, message: Message) -> None: ...
 
 
+class Transport(Protocol):
+    """Where built messages go: a mail server, or the outbox folder."""
+
+    sender: str
+
+    def deliver(self, mime: EmailMessage) -> None: ...
+
+
+def wire_bytes(mime: EmailMessage) -> bytes:
+    """The message as it is kept and written: addresses with non-ASCII characters stay UTF-8
+    (RFC 6531), never encoded words, which no mail server reads as an address."""
+    international = any(not str(mime.get(h, "")).isascii() for h in ("To", "From"))
+    return mime.as_bytes(policy=policy.SMTPUTF8 if international else policy.SMTP)
+
+
+def _parsed(raw: bytes) -> EmailMessage:
+    return cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+
+
+class MailQueue:
+    """Queue each message in the database, then try to send it at once; what the server does not
+    take stays queued and is tried again later (`deliver_due`), with growing pauses.
+
+    Whatever a message tells of (an erasure, a rights request, a form) is done before it is
+    queued, and stays done when the mail server is down: the message follows when it is back.
+    """
+
+    LEASE = dt.timedelta(minutes=5)
+    LONGEST_PAUSE = dt.timedelta(hours=6)
+
+    def __init__(self, store: MailStore, transport: Transport) -> None:
+        self.store, self.transport, self.sender = store, transport, transport.sender
+
+    def send(self, message: Message) -> None:
+        mime = message.build(self.sender)
+        mail_id = uuid.uuid4().hex
+        raw = wire_bytes(mime)
+        self.store.queue_mail(mail_id, raw, self.LEASE)
+        self._attempt(mail_id, 0, raw)
+
+    def deliver_due(self, limit: int = 100) -> int:
+        """Try the queued messages that are due; return how many the server took."""
+        return sum(self._attempt(m.id, m.attempts, m.raw) for m in self.store.claim_mail(limit, self.LEASE))
+
+    def _attempt(self, mail_id: str, attempts: int, raw: bytes) -> bool:
+        try:
+            self.transport.deliver(_parsed(raw))
+        except LawfulError as exc:
+            pause = min(dt.timedelta(minutes=2 ** min(attempts + 1, 10)), self.LONGEST_PAUSE)  # 2, 4, 8... minutes
+            self.store.mail_failed(mail_id, exc.message, self.store.clock() + pause)
+            # No address: nothing personal in logs.
+            log.warning("mail %s not sent (%s); it stays queued and is tried again in %s", mail_id, exc.message, pause)
+            return False
+        self.store.mail_sent(mail_id)
+        return True
+
+
+class MailStore(Protocol):
+    """The Store's mail-queue methods, as the queue uses them."""
+
+    clock: Callable[[], dt.datetime]
+
+    def queue_mail(self, mail_id: str, raw: bytes, lease: dt.timedelta) -> None: ...
+    def claim_mail(self, limit: int, lease: dt.timedelta) -> list[QueuedMail]: ...
+    def mail_sent(self, mail_id: str) -> None: ...
+    def mail_failed(self, mail_id: str, error: str, retry_at: dt.datetime) -> None: ...
+
+
 class OutboxMailer:
     """Write each message as an .eml file, for installations without SMTP (and for looking at).
 
@@ -74,9 +146,15 @@ class OutboxMailer:
         self.folder, self.sender = folder, sender
 
     def send(self, message: Message) -> None:
+        self.deliver(message.build(self.sender))
+
+    def deliver(self, mime: EmailMessage) -> None:
         private_directory(self.folder)
         name = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
-        write_private(self.folder / name, bytes(message.build(self.sender)), exclusive=True)
+        try:
+            write_private(self.folder / name, wire_bytes(mime), exclusive=True)
+        except OSError as exc:
+            raise LawfulError("mail.not_sent", f"the outbox folder did not take the message ({exc.strerror})") from exc
         log.info("mail written to the outbox as %s", name)  # no address: nothing personal in logs
 
 
@@ -97,7 +175,9 @@ class SmtpMailer:
         self.sender, self.timeout = sender, timeout
 
     def send(self, message: Message) -> None:
-        mime = message.build(self.sender)
+        self.deliver(message.build(self.sender))
+
+    def deliver(self, mime: EmailMessage) -> None:
         context = ssl.create_default_context()
         try:
             client = (
@@ -118,6 +198,6 @@ class SmtpMailer:
             ) from exc
 
 
-def mailer_from(smtp_url: str | None, outbox: Path, sender: str) -> Mailer:
-    """The configured mailer: SMTP when a URL is given, else the outbox folder."""
+def mailer_from(smtp_url: str | None, outbox: Path, sender: str) -> Transport:
+    """The configured transport: SMTP when a URL is given, else the outbox folder."""
     return SmtpMailer(smtp_url, sender) if smtp_url else OutboxMailer(outbox, sender)

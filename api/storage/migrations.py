@@ -296,6 +296,21 @@ def _meta(op: Operations) -> None:
     op.bulk_insert(table, [{"name": "unique_values.digest", "value": "sha256"}])
 
 
+def _mail_queue(op: Operations) -> None:
+    # Outgoing mail is queued before it is sent, encrypted, and deleted once the server takes it.
+    op.create_table(
+        "mail_queue",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("message", schema.JSON, nullable=False),
+        sa.Column("created_at", schema.UtcDateTime, nullable=False),
+        sa.Column("next_attempt_at", schema.UtcDateTime, nullable=False),
+        sa.Column("claimed_until", schema.UtcDateTime, nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("last_error", sa.String(200), nullable=True),
+    )
+    op.create_index("ix_mail_queue_next_attempt_at", "mail_queue", ["next_attempt_at"])
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
@@ -306,6 +321,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (7, "portal links for data subjects", _portal),
     (8, "sign-in attempts, for throttling", _sign_in_attempts),
     (9, "meta: the unique index's digests are to be keyed", _meta),
+    (10, "outgoing mail queue", _mail_queue),
 )
 
 

@@ -19,6 +19,7 @@ from .compliance import ComplianceStore, RecordFilter, TimelineRow
 from .database import create_database, reading, single_read, writing
 from .fastread import SqliteReader, Statement, sqlite_file
 from .forms import FormStore
+from .mailqueue import MailQueueStore
 from .migrations import migrate
 from .models import (
     ControllerSettings,
@@ -67,7 +68,7 @@ class Snapshot(msgspec.Struct, frozen=True):
     record: RecordState | None
 
 
-class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, UniqueIndexStore):
+class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, UniqueIndexStore, MailQueueStore):
     """Typed access to settings, modules, records, timelines, assessments and the blocklist.
 
     `secret`, the installation's secret, keys field encryption and the unique index. A store

@@ -55,7 +55,7 @@ def mailing(layouts_store, rules_host, tmp_path, smtp):
             database_url="unused://", rules_path=RULES, var_dir=tmp_path, public_url="http://testserver.local"
         )
         return Services(
-            config, store=layouts_store, rules=rules_host, mailer=SmtpMailer(smtp.url, "privacy@example.com")
+            config, store=layouts_store, rules=rules_host, transport=SmtpMailer(smtp.url, "privacy@example.com")
         )
 
     return make

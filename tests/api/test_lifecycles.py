@@ -91,8 +91,8 @@ def test_c3_sweep_moves_every_overdue_record_once(client, services, ids, clock):
     clock.advance(days=10)
     client.post(f"/api/v1/records/{ids[5]}/consent/request", json={"channel": "portal"})
     clock.advance(days=25)
-    assert client.post("/api/v1/sweep").json() == {"moved": 5, "submissions_expired": 0}
-    assert client.post("/api/v1/sweep").json() == {"moved": 0, "submissions_expired": 0}
+    assert client.post("/api/v1/sweep").json() == {"moved": 5, "submissions_expired": 0, "mail_sent": 0}
+    assert client.post("/api/v1/sweep").json() == {"moved": 0, "submissions_expired": 0, "mail_sent": 0}
     statuses = [client.get(f"/api/v1/records/{rid}").json()["consent_status"] for rid in ids[:6]]
     assert statuses == ["no_response"] * 5 + ["waiting"]
     assert timeline(client, ids[0])[-1]["rule_id"] == "consent.waiting_period.expired"
