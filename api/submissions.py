@@ -157,11 +157,15 @@ class SubmissionService:
         actor = f"form:{version.slug}"
         asked = _asked_fields(form)
         records, pending = [], {}
-        for row in rows:
+        for index, row in enumerate(rows):
             existing = self._existing(layout, row)
+            # Consent is given by a person for themselves: on a form that makes a record per item
+            # (attendees), the boxes are ticked by whoever fills it in, the first item; the others
+            # get their records, and no consent that they did not give.
+            own = proof if index == 0 else {**proof, "consents": []}
             if existing is None:
                 record = self._new_record(form.module, row, source, actor, waits=form.double_opt_in)
-                self._consent(record, proof, actor, confirmed=not form.double_opt_in)
+                self._consent(record, own, actor, confirmed=not form.double_opt_in)
             else:
                 # Anyone may type a known subject's address into a form: their record, and their
                 # consent, change only once they prove the address is theirs, whatever the form's
@@ -324,8 +328,11 @@ class SubmissionService:
                 record = self.records.rectify(
                     record.id, changes, actor, reason=f"form {submission.slug} v{submission.version}, confirmed"
                 )
-            # CC4: confirming an address is not consent; only a ticked box, now confirmed, is.
+            # CC4: confirming an address is not consent; only a ticked box, now confirmed, is, and
+            # only for the one who ticked it (the first record, see _store).
             proof = {k: v for k, v in submission.proof.items() if k != "pending"}
+            if record.id != submission.record_ids[0]:
+                proof["consents"] = []
             self._consent(record, proof, actor, confirmed=True, with_proof=changes is not None)
         if submission.proof.get("pending"):  # the changes are applied: the submission keeps no copy of them
             proof = {k: v for k, v in submission.proof.items() if k != "pending"}

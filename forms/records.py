@@ -9,14 +9,21 @@ def to_records(form: Form, data: dict[str, JsonValue]) -> tuple[dict[str, JsonVa
     """Return the records a submission creates: x-crm-defaults plus every mapped value.
 
     With x-crm-record-per-item, each item of that array is one record, and the values outside
-    the array (a shared address, say) are copied to each.
+    the array (a shared address, say) are copied to each, except the answers of consent boxes:
+    consent is given by a person for themselves, so they go with the first item, the one who
+    fills the form in.
     """
     shared = {**form.crm_defaults, **_mapped(form.fields, data, skip=form.record_per_item)}
     per_item = next((f for f in form.fields if f.name == form.record_per_item), None)
     items = data.get(per_item.name) if per_item is not None else None
     if per_item is None or not isinstance(items, list):
         return (shared,)
-    return tuple({**shared, **_mapped(per_item.children, item)} for item in items if isinstance(item, dict))
+    boxes = {f.crm_field for f in form.fields if f.consent is not None and f.crm_field}
+    others = {k: v for k, v in shared.items() if k not in boxes}
+    return tuple(
+        {**(shared if index == 0 else others), **_mapped(per_item.children, item)}
+        for index, item in enumerate(i for i in items if isinstance(i, dict))
+    )
 
 
 def _mapped(fields: tuple[Field, ...], data: dict[str, JsonValue], skip: str | None = None) -> dict[str, JsonValue]:

@@ -347,3 +347,33 @@ def test_w3_an_expired_submission_keeps_no_waiting_changes(site, smtp, clock):
     with services.store.engine.connect() as c:
         [row] = c.execute(sa.select(t.submissions)).all()
     assert row.status == "expired" and "pending" not in row.proof and "Sanne" not in json.dumps(row.proof)
+
+
+def test_consent_on_a_form_for_several_people_is_only_the_one_who_filled_it_in(site, smtp):
+    """A top-level consent box on a record-per-attendee form is ticked by the person filling it in
+    (the first attendee); the others get their records and no consent they did not give."""
+    client, services = site
+    publish(client, "event", example("event_registration"))
+    page = submit(
+        client,
+        "event",
+        {
+            "event_name": "Data Day Amsterdam",
+            "event_date": "2026-06-01",
+            "address[street]": "Kade 1",
+            "address[city]": "Amsterdam",
+            "address[country]": "NL",
+            "attendees[0][last_name]": "Zoe",
+            "attendees[0][email]": "zoe@example.org",
+            "attendees[1][last_name]": "Wang",
+            "attendees[1][email]": "王芳@example.org",
+            "marketing_consent": "true",
+        },
+    )
+    assert page.status_code == 200, page.text
+    records = {r.data["Attendee_Email"]: r for r in services.store.records(module="Event_Registrations", limit=10)}
+    first, second = records["zoe@example.org"], records["王芳@example.org"]
+    assert first.consent_status == "obtained" and first.data["Marketing_Consent"] is True
+    assert second.consent_status == "not_requested" and "Marketing_Consent" not in second.data
+    assert not any(e.kind == "consent.proof" for e in services.store.timeline(second.id))
+    assert second.data["City"] == "Amsterdam"  # the shared address is still copied
