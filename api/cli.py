@@ -171,7 +171,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"{path}: warning: {warning}", file=sys.stderr)
     for problem in report.problems:
-        print(f"{path}:{problem.line}: {problem.code}: {problem.message}", file=sys.stderr)
+        found = f" (found {problem.found!r})" if problem.found is not None else ""
+        print(f"{path}:{problem.line}: {problem.code}: {problem.message}{found}", file=sys.stderr)
     for flag in report.flagged:
         print(f"{path}:{flag.line}: warning: {flag.code}: {flag.message}", file=sys.stderr)
     print(

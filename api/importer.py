@@ -209,13 +209,40 @@ def clean(raw: str) -> str:
     return unicodedata.normalize("NFC", raw).strip(_BLANK)
 
 
-def _unreadable(file_name: str, line: int, exc: csv.Error) -> RequestError:
+def _looks_like_rows(cells: list[str], header: list[str], delimiter: str) -> str | None:
+    """The header label of a value with line breaks whose later lines split into as many values as
+    the header has: text rarely does, rows swallowed by an open quote always do."""
+    if len(header) < 3:
+        return None
+    for label, cell in zip(header, cells, strict=True):
+        later = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")[1:]
+        if any(len(text.split(delimiter)) == len(header) for text in later):
+            return label
+    return None
+
+
+class _BrokenQuoteError(Exception):
+    """The CSV reader met quoting it cannot make sense of, in the row that starts on `line`."""
+
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(detail)
+        self.line, self.detail = line, detail
+
+
+def _unreadable(file_name: str, line: int, exc: csv.Error | _BrokenQuoteError) -> RequestError:
     """A CSV file that cannot be read on: nothing of it is imported."""
-    if "field larger than field limit" in str(exc):
+    text = exc.detail if isinstance(exc, _BrokenQuoteError) else str(exc)
+    hint = ""
+    if "field larger than field limit" in text:
         found = f"a value longer than {csv.field_size_limit() // 1024} KiB"
         hint = "; a quote that is opened and never closed makes the rest of the file one value"
+    elif "unexpected end of data" in text:
+        found = "a quote opened in this row and never closed: the file ends inside a quoted value"
+    elif "expected after" in text:
+        found = f"a quote inside a quoted value that is not doubled ({text})"
+        hint = '; write a quote inside a value as ""'
     else:
-        found, hint = str(exc), ""
+        found = text
     return RequestError(
         "import.unreadable",
         f"{file_name}:{line}: expected CSV values, found {found}{hint}; nothing was imported",
@@ -270,7 +297,8 @@ def import_csv(
     layout = store.module(module)
     data = path.read_bytes()
     text = decode(data, path.name, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    # strict: a quote left open, or a stray one after a closing quote, is an error, not data
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -297,8 +325,8 @@ def import_csv(
     report = ImportReport(file=path.name, module=layout.name, warnings=warnings)
     try:
         rows, lines = _read_rows(reader, header, id_column, mapped, layout, report)
-    except csv.Error as exc:
-        raise _unreadable(path.name, reader.line_num, exc) from None
+    except _BrokenQuoteError as exc:
+        raise _unreadable(path.name, exc.line, exc) from None
     import_id = store.start_import(layout.name, path.name, "sha256:" + hashlib.sha256(data).hexdigest(), actor)
     try:
         _write(store, layout, rows, lines, report, screen, import_id, path.name, actor, progress)
@@ -406,16 +434,37 @@ def _read_rows(
     rows: list[NewRecord] = []
     lines: dict[str, int] = {}
     last_line = reader.line_num
-    for cells in reader:
+    cells_of = iter(reader)
+    while True:
+        try:
+            cells = next(cells_of)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _BrokenQuoteError(last_line + 1, str(exc)) from None
         line, last_line = last_line + 1, reader.line_num
         if not any(c.strip() for c in cells):
             continue
         report.rows += 1
         if len(cells) != len(header):
+            if last_line > line:
+                # A row that runs over several lines with the wrong number of values: a quote was
+                # opened on its first line and closed lines later, and the lines between were read
+                # as one value. Importing the rest would silently lose them.
+                raise _BrokenQuoteError(
+                    line,
+                    f"a quote opened on line {line} and closed only on line {last_line}, which makes those "
+                    f"lines one row of {len(cells)} values where the header has {len(header)}",
+                )
             report.problems.append(
                 ImportProblem(line, "columns", f"expected {len(header)} values as in the header, found {len(cells)}")
             )
             continue
+        if last_line > line and (swallowed := _looks_like_rows(cells, header, reader.dialect.delimiter)):
+            report.warnings.append(
+                f"line {line}: the value of column {swallowed!r} runs to line {last_line} and holds lines that "
+                "look like rows of their own: check for a quote that is not closed where it should be"
+            )
         if any("\x00" in cell for cell in cells):
             report.problems.append(
                 ImportProblem(line, "invalid_value", "the row holds a NUL character, which no field can store")

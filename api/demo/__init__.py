@@ -54,11 +54,9 @@ def seed_demo(
         )
     private_directory(directory)
     reports = []
-    for index, module in enumerate(("Leads", "Contacts")):
+    for index, (module, prefix) in enumerate((("Leads", "demo-lead-"), ("Contacts", "demo-contact-"))):
         path = directory / f"demo_{module.lower()}.csv"
-        people_csv = export_csv(
-            store.module(module), invent_people(people, SEED + index), 4150873000000000000 + index * 10**9
-        )
+        people_csv = export_csv(store.module(module), invent_people(people, SEED + index), prefix)
         write_private(path, people_csv.encode("utf-8"))  # invented, but shaped like personal data: mode 0600
         reports.append(import_csv(store, path, module, actor=ACTOR, screen=screen))
     _play_lifecycles(store, lifecycles)

@@ -131,8 +131,12 @@ def invent_people(count: int, seed: int) -> list[dict[str, str]]:
     return people
 
 
-def export_csv(layout: ModuleLayout, people: list[dict[str, str]], first_id: int) -> str:
-    """Write people as a CRM export of `layout`: `Record Id` then labels, comma, CRLF."""
+def export_csv(layout: ModuleLayout, people: list[dict[str, str]], id_prefix: str) -> str:
+    """Write people as a CRM export of `layout`: `Record Id` then labels, comma, CRLF.
+
+    Ids start with `id_prefix` (`demo-lead-`), so that no real CRM export imported next to the
+    demo ever shares an id with an invented person.
+    """
     columns = [
         f for f in layout.fields if f.subform is None and f.type not in ("subform", "fileupload", "profileimage")
     ]
@@ -140,5 +144,5 @@ def export_csv(layout: ModuleLayout, people: list[dict[str, str]], first_id: int
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["Record Id", *(f.label for f in columns)])
     for n, person in enumerate(people):
-        writer.writerow([str(first_id + n * 7919), *(person.get(f.name, "") for f in columns)])
+        writer.writerow([f"{id_prefix}{n + 1:05d}", *(person.get(f.name, "") for f in columns)])
     return out.getvalue()

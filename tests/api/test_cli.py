@@ -82,6 +82,7 @@ def test_import_and_modules(tmp_path, capsys, monkeypatch):
     assert code == 0 and "50 rows, 50 created" in out
     code, out, err = run(capsys, "import", str(DATA / "leads_bom_semicolon.csv"), "--module", "leads")
     assert code == 1 and "not imported" in out and "leads_bom_semicolon.csv:" in err
+    assert "not an email address" in err and "(found '" in err  # the one importing sees the bad value
     code, out, _ = run(capsys, "modules", "list")
     assert "Contacts: 55 fields, 23 personal" in out
 

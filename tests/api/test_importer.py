@@ -217,3 +217,37 @@ def test_an_unclosed_quote_or_huge_value_stops_the_import_with_its_line(layouts_
     assert caught.value.code == "import.unreadable"
     assert caught.value.message.startswith("quote.csv:") and "never closed" in caught.value.message
     assert layouts_store.records(limit=10) == []  # nothing of the file was imported
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "says"),
+    [
+        # the file ends inside the quoted value: a short file, no size limit reached
+        (['10,A,X,"never closed', "11,B,X,ok"], 2, "never closed: the file ends inside a quoted value"),
+        # opened on one line, closed lines later, the count wrong: the rows between would vanish
+        (['10,A,"X,a', "11,B,X,b", '12,C,X"', "13,D,X,d"], 2, "closed only on line 4"),
+        # a quote inside a quoted value that is not doubled
+        (['10,A,"X"Y,z'], 2, 'write a quote inside a value as ""'),
+    ],
+)
+def test_broken_quotes_stop_the_import_at_the_row_they_start(layouts_store, tmp_path, lines, line, says):
+    path = tmp_path / "q.csv"
+    path.write_text("\r\n".join(["Record Id,Last Name,Company,Description", *lines]) + "\r\n", encoding="utf-8")
+    with pytest.raises(RequestError) as caught:
+        import_csv(layouts_store, path, "Leads")
+    assert caught.value.code == "import.unreadable"
+    assert caught.value.message.startswith(f"q.csv:{line}: ") and says in caught.value.message, caught.value.message
+    assert layouts_store.records(limit=10) == []
+
+
+def test_rows_swallowed_by_a_quote_with_the_right_count_are_warned_about(layouts_store, tmp_path):
+    """A quote closed lines later can still leave a row of the right length: the lines between
+    look like rows, and the report says so, naming the line."""
+    path = tmp_path / "q.csv"
+    lines = ["Record Id,Last Name,Company,Description", '10,A,"X,a', "11,B,X,b", '12,C,X",c', "13,D,X,d"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_csv(layouts_store, path, "Leads")
+    assert any(w.startswith("line 2: the value of column 'Company' runs to line 4") for w in report.warnings)
+    legit = tmp_path / "notes.csv"
+    legit.write_text('Record Id,Last Name,Company,Description\n20,E,X,"first line\nsecond, longer line"\n')
+    assert import_csv(layouts_store, legit, "Leads").warnings == []
