@@ -8,7 +8,8 @@ from pathlib import Path
 import msgspec
 
 DEFAULT_DATABASE = "sqlite:///var/lawful.db"
-DEFAULT_RULES = "rules/gdpr"
+# The shipped rules, wherever the command is run from; LAWFUL_RULES points at an installation's own.
+DEFAULT_RULES = str(Path(__file__).resolve().parent.parent / "rules" / "gdpr")
 
 
 class Config(msgspec.Struct, frozen=True, kw_only=True):

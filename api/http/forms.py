@@ -43,7 +43,20 @@ class Embedding(msgspec.Struct, frozen=True):
 def forms_router(store: Store, forms: FormService, submissions: SubmissionService) -> Router:
     """Routes under /api/v1/forms and /api/v1/submissions."""
 
-    def schema_of(draft: Draft) -> dict[str, Any]:
+    def schema_of(body: dict[str, Any]) -> dict[str, Any]:
+        """The JSON Schema a body gives: `{"schema": ...}`, `{"builder": ...}`, or a schema file as it is."""
+        if not body or not set(body) <= {"schema", "builder"}:
+            if "properties" in body or "x-crm-module" in body or "$schema" in body:
+                return body  # a JSON Schema sent as it is
+            raise RequestError(
+                "request.missing",
+                'expected a JSON Schema, or {"schema": <JSON Schema>} or {"builder": <the builder\'s fields>}, '
+                f"found an object with {', '.join(sorted(body)) or 'no members'} - at $",
+            )
+        try:
+            draft = msgspec.convert(body, Draft)
+        except msgspec.ValidationError as exc:
+            raise RequestError("request.invalid", f"{exc}".replace("`", "'")) from None
         if draft.builder is not None:
             return schema_from_builder(draft.builder, store.module(draft.builder.module))
         if draft.schema is not None:
@@ -62,9 +75,14 @@ def forms_router(store: Store, forms: FormService, submissions: SubmissionServic
         "/forms/{slug:str}/draft",
         sync_to_thread=True,
         summary="Create a form or replace its draft",
-        **allow("marketer", "admin"),
+        **allow(
+            "marketer",
+            "admin",
+            doc='The body is a JSON Schema with lawful\'s x- keywords, as it is or as {"schema": ...}, '
+            'or the builder\'s fields as {"builder": {"module": ..., "fields": [...], ...}}.',
+        ),
     )
-    def save(request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[Draft]) -> StoredForm:
+    def save(request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[dict[str, Any]]) -> StoredForm:
         return forms.save_draft(slug, schema_of(data), principal_of(request).actor)
 
     @post(
@@ -72,9 +90,9 @@ def forms_router(store: Store, forms: FormService, submissions: SubmissionServic
         status_code=200,
         sync_to_thread=True,
         summary="Check a form without saving it (W2)",
-        **allow("marketer", "admin"),
+        **allow("marketer", "admin", doc="The body is as for a draft."),
     )
-    def check(data: JSONBody[Draft]) -> FormReport:
+    def check(data: JSONBody[dict[str, Any]]) -> FormReport:
         return forms.check(schema_of(data))[1]
 
     @post(

@@ -113,9 +113,10 @@ def rights_router(store: Store, rights: RightsService) -> Router:
         ),
     )
     def complete(
-        request: Request[Any, Any, Any], request_id: FromPath[str], data: JSONBody[Completion]
+        request: Request[Any, Any, Any], request_id: FromPath[str], data: JSONBody[Completion | None] = None
     ) -> RightsRequest:
-        return rights.complete(request_id, principal_of(request).actor, data.changes, data.record_id)
+        given = data or Completion()  # most kinds need nothing: no body is an empty one
+        return rights.complete(request_id, principal_of(request).actor, given.changes, given.record_id)
 
     @put(
         "/records/{record_id:str}/restriction",

@@ -270,3 +270,10 @@ def test_ds3_an_erasure_that_fails_half_way_changes_nothing(mailed):
         )
     assert client.get("/api/v1/records/L1").json() == before
     assert client.get("/api/v1/blocklist").json() == []
+
+
+def test_completing_needs_no_body_when_there_is_nothing_to_give(mailed, smtp):
+    client, _ = mailed
+    request = receive(client, "access")
+    done = client.post(f"/api/v1/rights/{request['id']}/complete")
+    assert done.status_code == 200 and done.json()["status"] == "completed", done.text

@@ -377,3 +377,14 @@ def test_consent_on_a_form_for_several_people_is_only_the_one_who_filled_it_in(s
     assert second.consent_status == "not_requested" and "Marketing_Consent" not in second.data
     assert not any(e.kind == "consent.proof" for e in services.store.timeline(second.id))
     assert second.data["City"] == "Amsterdam"  # the shared address is still copied
+
+
+def test_a_schema_file_can_be_sent_as_it_is(site):
+    client, _ = site
+    schema = example("newsletter_signup")
+    assert client.post("/api/v1/forms/check", json=schema).json()["outcome"].startswith("publishable")
+    assert client.put("/api/v1/forms/as-is/draft", json=schema).status_code == 200
+    assert client.get("/api/v1/forms/as-is").json()["form"]["draft"] == schema
+    odd = client.post("/api/v1/forms/check", json={"title": "x"})
+    assert odd.status_code == 400 and 'expected a JSON Schema, or {"schema"' in odd.json()["detail"]
+    assert "found an object with title - at $" in odd.json()["detail"]
