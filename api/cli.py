@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -29,6 +30,15 @@ from engine import (
 from .config import DEFAULT_RULES, Config
 
 Command = Callable[[argparse.Namespace], int]
+
+
+def cli_actor() -> str:
+    """Who makes a change from the command line, for timelines and history: the system account."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this user id (a bare container)
+        name = f"uid {os.getuid()}"
+    return f"cli:{name}"
 
 
 def _print_problems(error: LawfulError) -> None:
@@ -164,7 +174,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             path,
             args.module,
             encoding=args.encoding,
-            actor=os.environ.get("USER", "cli"),
+            actor=cli_actor(),
             progress=bar.update,
             screen=services.records.screen,
         )
@@ -209,7 +219,7 @@ def cmd_modules(args: argparse.Namespace) -> int:
                 "layout.invalid", f"{args.file}: {len(problems)} problem(s); no module was loaded", problems
             )
         for layout in layouts:
-            stored = store.put_module(layout, "cli")
+            stored = store.put_module(layout, cli_actor())
             print(f"{stored.name}: {len(stored.fields)} fields (layout version {stored.layout_version})")
         return 0
     for name in store.module_names():
@@ -262,7 +272,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     except msgspec.ValidationError as exc:
         print(f"error: {exc}".replace("$.", "setting "), file=sys.stderr)
         return 2
-    saved = services.settings.change(new, f"cli:{os.environ.get('USER', 'unknown')}")
+    saved = services.settings.change(new, cli_actor())
     print(msgspec.json.format(msgspec.json.encode(saved)).decode())
     return 0
 
@@ -286,7 +296,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .app import Services
 
     services = Services(Config.from_env(database_url=args.database))
-    done = services.sweep("cli")
+    done = services.sweep(cli_actor())
     print(
         f"sweep: {done['moved']} record(s) moved from waiting to no_response; {done['submissions_expired']} unconfirmed "
         f"submission(s) expired; {done['mail_sent']} queued mail(s) sent"
@@ -309,17 +319,17 @@ def cmd_user(args: argparse.Namespace) -> int:
         print(f"error: expected a user name: lawful user {args.action} NAME", file=sys.stderr)
         return 2
     if args.action == "disable":
-        store.disable_user(args.username, "cli")
+        store.disable_user(args.username, cli_actor())
         print(f"user {args.username} disabled")
         return 0
     if args.action == "enable":
-        user = store.enable_user(args.username, "cli")
+        user = store.enable_user(args.username, cli_actor())
         print(f"user {user.username} enabled with role {user.role}")
         return 0
     password = (
         sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(f"password for {args.username}: ")
     )
-    user = store.add_user(args.username, hash_password(password), args.role, "cli")
+    user = store.add_user(args.username, hash_password(password), args.role, cli_actor())
     print(f"user {user.username} created with role {user.role}")
     return 0
 
@@ -338,7 +348,7 @@ def cmd_key(args: argparse.Namespace) -> int:
         print(f"key {args.name} revoked")
         return 0
     token, prefix, hashed = new_api_key()
-    store.add_key(prefix, hashed, args.name, args.role, "cli")
+    store.add_key(prefix, hashed, args.name, args.role, cli_actor())
     print(token)
     print(f"API key {args.name!r} with role {args.role}: shown once, keep it safe", file=sys.stderr)
     return 0

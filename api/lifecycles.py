@@ -15,6 +15,7 @@ from engine import (
     TransitionOutcome,
     add_local_days,
     did_you_mean,
+    expected_one_of,
 )
 
 from .rules_host import RulesHost
@@ -164,7 +165,15 @@ class LifecycleService:
         }
 
     def set_basis_many(self, basis: str, where: RecordFilter, *, actor: str, lia_id: int | None = None) -> BulkResult:
-        """Set the basis of many records (P4); each is allowed or refused on its own."""
+        """Set the basis of many records (P4); each is allowed or refused on its own. A filter
+        value that no record can have is refused, not read as "no records"."""
+        params = self._ruleset(self.store.clock(), self.store.settings()).parameters
+        for key, value, known in (
+            ("basis", where.basis, [b.id for b in params.bases] + ["not_applicable"]),
+            ("consent_status", where.consent_status, list(params.consent.statuses)),
+        ):
+            if value is not None and value not in known:
+                raise RequestError("request.unknown_value", f"{expected_one_of(key, value, known)} - at $.filter.{key}")
         result = BulkResult()
         after = None
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -100,6 +101,50 @@ def on_lawful_error(request: Request[Any, Any, Any], exc: LawfulError) -> Respon
     )
 
 
+_ENUM = re.compile(r"^Invalid enum value (?P<found>.+) - at \$(?P<path>(?:\.[A-Za-z_]\w*|\[\d+\])*)$")
+
+
+def _choices(annotation: Any, path: str) -> list[str] | None:
+    """The values a request body allows at a msgspec error path (`$.queries[0].question`), if an enum."""
+    info: Any = msgspec.inspect.type_info(annotation)
+    for step in re.findall(r"\.(\w+)|\[\d+\]", path):
+        while isinstance(info, msgspec.inspect.UnionType):
+            info = next((t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)), None)
+        if isinstance(info, msgspec.inspect.StructType) and step:
+            info = next((f.type for f in info.fields if f.encode_name == step), None)
+        elif isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and not step:
+            info = info.item_type
+        elif isinstance(info, msgspec.inspect.DictType) and step:
+            info = info.value_type
+        else:
+            return None
+    while isinstance(info, msgspec.inspect.UnionType):
+        info = next((t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)), None)
+    if isinstance(info, msgspec.inspect.LiteralType):
+        return [str(v) for v in info.values]
+    if isinstance(info, msgspec.inspect.EnumType):
+        return [str(m.value) for m in info.cls]
+    return None
+
+
+def _explained(request: Request[Any, Any, Any], message: str) -> str:
+    """msgspec's words, with what was expected where it does not say: the allowed values of an
+    enum, or that the body must be JSON."""
+    if message.startswith(("JSON is malformed", "Input data was truncated")):
+        return f"expected a JSON body, found malformed JSON: {message}"
+    found = _ENUM.match(message)
+    if found is None:
+        return message
+    try:
+        annotation = request.route_handler.parsed_fn_signature.parameters["data"].annotation
+        allowed = _choices(annotation, found["path"])
+    except (KeyError, TypeError, AttributeError):
+        allowed = None
+    if not allowed:
+        return message
+    return f"expected one of {', '.join(allowed)}, found {found['found']} - at ${found['path']}"
+
+
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     details = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
@@ -110,8 +155,8 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
             message = str(item.get("message", "")).replace("`", "'")
             if message == "'data'":  # litestar found no body to decode
                 message, where = "expected a JSON body, found none", ""
-            details.append(f"{message}{where}")
-    detail = "; ".join(details) or exc.detail
+            details.append(_explained(request, f"{message}{where}") if where else message)
+    detail = "; ".join(details) or _explained(request, str(exc.detail).replace("`", "'"))
     return problem_response(400, "request.invalid", detail, request.url.path)
 
 
@@ -119,7 +164,8 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     code = {400: "request.invalid", 404: "route.not_found", 405: "route.method_not_allowed"}.get(
         exc.status_code, f"http.{exc.status_code}"
     )
-    return problem_response(exc.status_code, code, exc.detail, request.url.path, headers=exc.headers)
+    detail = _explained(request, exc.detail) if exc.status_code == 400 else exc.detail
+    return problem_response(exc.status_code, code, detail, request.url.path, headers=exc.headers)
 
 
 def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:

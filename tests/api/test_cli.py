@@ -123,6 +123,12 @@ def test_settings_take_text_as_typed_and_refuse_bad_values_clearly(tmp_path, cap
     assert code == 2 and "waiting_period_days" in err and "Traceback" not in err
     code, out, _ = run(capsys, "settings", "show")
     assert json.loads(out)["waiting_period_days"] is None  # the refused change stored nothing
+    monkeypatch.delenv("USER", raising=False)  # as in a bare container: the account is still named
+    from api.cli import cli_actor
+    from api.storage import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'cli.db'}")
+    assert store.settings_history()[-1]["changed_by"] == cli_actor() != "cli:unknown"
 
 
 def test_users_are_disabled_and_enabled_but_the_last_admin_stays(tmp_path, capsys, monkeypatch):

@@ -93,7 +93,7 @@ def test_field_marking_question(client):
             {"question": "field_relase", "record_id": "1"},
             400,
             "request.invalid",
-            "Invalid enum value 'field_relase' - at $.question",
+            "expected one of erasure, field_marking, field_release, form_check, processing, record_add, found 'field_relase' - at $.question",
         ),
         ({"question": "processing", "module": "Leads", "at": "2026-03-01T10:00:00"}, 400, "request.invalid", None),
         ({"question": "field_release", "module": "Leads", "channel": "exprt"}, 400, "request.unknown_value", None),
@@ -306,3 +306,31 @@ def test_record_ids_are_safe_in_a_url(client, record_id):
     response = client.post("/api/v1/records", json=body)
     assert response.status_code == 400 and "$.id" in response.json()["detail"]
     assert record_id not in {r["id"] for r in client.get("/api/v1/records").json()}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "detail"),
+    [
+        ("/api/v1/decisions", b"{not json", "expected a JSON body, found malformed JSON: JSON is malformed"),
+        ("/api/v1/decisions", b'{"question": "processing"', "expected a JSON body, found malformed JSON: Input data"),
+        (
+            "/api/v1/decisions",
+            b'{"question": "proccessing", "module": "Leads"}',
+            "expected one of erasure, field_marking, field_release, form_check, processing, record_add, "
+            "found 'proccessing' - at $.question",
+        ),
+        (
+            "/api/v1/decisions/batch",
+            b'{"queries": [{"question": "processing", "module": "Leads", "lang": "fr"}]}',
+            "expected one of en, nl, found 'fr' - at $.queries[0].lang",
+        ),
+        (
+            "/api/v1/rights",
+            b'{"kind": "forget", "email": "a@example.org", "channel": "email"}',
+            "expected one of access, erasure, portability, rectification, restriction, found 'forget' - at $.kind",
+        ),
+    ],
+)
+def test_a_bad_body_is_told_what_was_expected(client, path, body, detail):
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["detail"].startswith(detail), response.json()

@@ -261,3 +261,11 @@ def test_ds4_a_restricted_record_is_not_asked_for_consent_but_may_give_it(client
     assert record["consent_status"] == "not_requested" and timeline(client, rid)[-1]["kind"] == "consent.refused"
     given = client.post(f"/api/v1/records/{rid}/consent/given", json={"channel": "portal"})
     assert given.status_code == 200 and given.json()["consent_status"] == "obtained"
+
+
+def test_p4_a_filter_value_no_record_can_have_is_refused(client, ids):
+    for key, value in (("basis", "bogus"), ("consent_status", "given")):
+        response = client.post("/api/v1/bases", json={"basis": "contract", "filter": {"module": "leads", key: value}})
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "request.unknown_value" and f"at $.filter.{key}" in response.json()["detail"]
+    assert all(r["basis"] == "not_applicable" for r in client.get("/api/v1/records?module=leads").json())
