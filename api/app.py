@@ -13,6 +13,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from .auth import Authenticator
@@ -102,6 +103,10 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     config = config or Config.from_env()
     services = services or Services(config)
 
+    @get("/", sync_to_thread=False, include_in_schema=False)
+    def root() -> Redirect:
+        return Redirect("/ui/")  # people who open the server's address land on the web UI
+
     @get("/healthz", sync_to_thread=True, include_in_schema=False)
     def health() -> dict[str, str | int]:
         return {"status": "ok", "ruleset": services.rules.library.name, "mail_waiting": services.store.mail_waiting()}
@@ -127,6 +132,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 
     app = Litestar(
         route_handlers=[
+            root,
             health,
             # Answers under /api hold personal data and decisions of a moment, which no browser or
             # proxy may keep; problem answers (errors, unknown routes) say the same, see problems.py.

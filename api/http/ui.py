@@ -248,6 +248,8 @@ def ui_router(
             wait = t["too_many_sign_ins"].format(minutes=math.ceil(exc.retry_after / 60))
             return again(wait, 429, {"Retry-After": str(exc.retry_after)})
         cookie, _ = start_session(store, pairs["username"], secure_cookies)
+        if "lang=" not in target:  # the language the sign-in page was read in stays on
+            target += f"{'&' if '?' in target else '?'}lang={lang}"
         return Redirect(target, cookies=[cookie])
 
     @post("/logout", include_in_schema=False, request_max_body_size=4096)

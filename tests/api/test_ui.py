@@ -156,3 +156,18 @@ def test_a_signed_in_analyst_is_told_the_forms_ui_is_not_for_them(mailing, layou
         )
         response = client.get("/ui/forms", follow_redirects=False)
         assert response.status_code == 403 and "signed in as analyst" in response.text
+
+
+def test_signing_in_keeps_the_language_and_the_root_leads_to_the_ui(mailing, layouts_store):
+    services = mailing(ControllerSettings(compliance_enabled=True, modules=("Leads",)))
+    layouts_store.add_user("mia", hash_password(PASSWORD), "marketer", "t")
+    with client_for(create_app(services.config, services), layouts_store) as client:
+        assert client.get("/", follow_redirects=False).headers["location"] == "/ui/"
+        page = client.get("/ui/login?lang=nl").text
+        signed = client.post(
+            "/ui/login?lang=nl",
+            data={"_csrf_token": csrf_of(page), "username": "mia", "password": PASSWORD, "next": "/ui/forms"},
+            follow_redirects=False,
+        )
+        assert signed.headers["location"] == "/ui/forms?lang=nl"
+        assert "Webformulieren" in client.get(signed.headers["location"]).text
