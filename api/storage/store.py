@@ -444,7 +444,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
             known = {
                 row.id: row
                 for row in c.execute(
-                    sa.select(t.records.c.id, t.records.c.module, t.records.c.content_hash).where(
+                    sa.select(t.records.c.id, t.records.c.module, t.records.c.content_hash, t.records.c.data).where(
                         t.records.c.id.in_(ids)
                     )
                 )
@@ -470,14 +470,21 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
                 else:
                     self._write_record(c, module, row, old is None, source, now)
                     (result.created if old is None else result.updated).append(row.id)
+                    origin = f"from {source.get('kind')} {source.get('file') or ''}".strip()
+                    detail: dict[str, Any] = {"source": source}
+                    if old is not None:  # which fields changed, never their values (A1)
+                        was = self._plain(row.id, old.data)
+                        detail["fields"] = sorted(k for k in {*was, *row.data} if was.get(k) != row.data.get(k))
                     events.append(
                         dict(
                             record_id=row.id,
                             at=now,
                             actor=actor,
                             kind="record.created" if old is None else "record.updated",
-                            summary=f"{'created' if old is None else 'updated'} from {source.get('kind')} {source.get('file') or ''}".strip(),
-                            detail={"source": source},
+                            summary=f"created {origin}"
+                            if old is None
+                            else f"updated {origin}: {', '.join(detail['fields'])}",
+                            detail=detail,
                             rule_id=None,
                             ruleset_version=None,
                         )
@@ -569,16 +576,16 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
     def _open_record(self, row: sa.Row[Any]) -> StoredRecord:
         """Turn a row into a record, decrypting encrypted values."""
         values = {k: v for k, v in row._asdict().items() if k in StoredRecord.__struct_fields__}
-        data = values["data"]
-        if any(is_encrypted(v) for v in data.values()):
-            if self.cipher is None:
-                raise LawfulError(
-                    "crypto.no_key", "this record has encrypted fields and no key is configured to read them"
-                )
-            values["data"] = {
-                k: self.cipher.decrypt(v, values["id"], k) if is_encrypted(v) else v for k, v in data.items()
-            }
+        values["data"] = self._plain(values["id"], values["data"])
         return StoredRecord(**values)
+
+    def _plain(self, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A record's stored data with its encrypted values decrypted."""
+        if not any(is_encrypted(v) for v in data.values()):
+            return data
+        if self.cipher is None:
+            raise LawfulError("crypto.no_key", "this record has encrypted fields and no key is configured to read them")
+        return {k: self.cipher.decrypt(v, record_id, k) if is_encrypted(v) else v for k, v in data.items()}
 
     def _reseal(self, c: sa.Connection, module: str, field: str, encrypt: bool) -> None:
         """Encrypt (or decrypt) one field in every record of a module, inside the caller's transaction."""

@@ -97,6 +97,9 @@ def test_upsert_creates_updates_and_refuses_duplicates(store):
     )
     assert result.created == ["2"]  # the address was freed by the update
     assert [e.kind for e in store.timeline("1")] == ["record.created", "record.updated"]
+    updated = store.timeline("1")[-1]  # which fields changed, not to what (A1)
+    assert updated.detail["fields"] == ["Email"] and updated.summary.endswith(": Email")
+    assert "b@example.com" not in str(updated)
 
 
 def test_instants_come_back_in_utc(store, clock):
