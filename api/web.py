@@ -193,6 +193,10 @@ TEXT = {
     "hosted": ("Hosted page", "Gehoste pagina"),
     "iframe": ("Iframe", "Iframe"),
     "snippet": ("HTML snippet", "HTML-fragment"),
+    "snippet_download": (
+        "download the form as plain HTML, to paste into a page of your site",
+        "download het formulier als gewone HTML, om in een pagina van uw site te plakken",
+    ),
     "saved": ("Saved and checked.", "Opgeslagen en gecontroleerd."),
     "now_published": ("Published as version {version}.", "Gepubliceerd als versie {version}."),
 }
