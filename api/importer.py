@@ -309,10 +309,18 @@ def import_csv(
         )
     id_column, mapped, warnings = map_columns(header, layout)
     if not mapped:
+        labels = {_key(cell) for cell in header}
+        subforms = sorted({f.subform for f in layout.fields if f.subform and _key(f.label) in labels})
+        hint = (
+            f"; the columns are those of its subform {subforms[0]}: subform rows are kept by the CRM with their "
+            "parent record and are not imported on their own (their fields count toward the module, F4)"
+            if subforms
+            else ""
+        )
         raise RequestError(
             "import.no_columns",
             f"{path.name}: no column of the header matches a field of {layout.name}; "
-            f"expected labels such as {', '.join(repr(f.label) for f in layout.fields[:4])}",
+            f"expected labels such as {', '.join(repr(f.label) for f in layout.fields[:4])}{hint}",
         )
     missing = [f for f in layout.fields if f.required and f.subform is None and f not in mapped.values()]
     if missing:

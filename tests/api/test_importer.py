@@ -251,3 +251,11 @@ def test_rows_swallowed_by_a_quote_with_the_right_count_are_warned_about(layouts
     legit = tmp_path / "notes.csv"
     legit.write_text('Record Id,Last Name,Company,Description\n20,E,X,"first line\nsecond, longer line"\n')
     assert import_csv(layouts_store, legit, "Leads").warnings == []
+
+
+def test_a_subform_export_is_named_as_such(layouts_store, tmp_path):
+    path = tmp_path / "contacts_previous_addresses.csv"
+    path.write_text("Parent Id,Address Type,Street,City\n5830551000000000001,Home,Kade 1,Delft\n", encoding="utf-8")
+    with pytest.raises(RequestError) as caught:
+        import_csv(layouts_store, path, "Contacts")
+    assert caught.value.code == "import.no_columns" and "its subform Previous_Addresses" in caught.value.message
