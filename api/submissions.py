@@ -33,6 +33,9 @@ from .tokens import Signer
 Outcome = Literal["thanks", "invalid", "spam", "refused", "limited", "broken"]
 log = logging.getLogger("lawful.forms")
 RATE_WINDOW = dt.timedelta(minutes=10)
+# A record's consent moves at most a few steps (basis, request, answer), and each failed try saw one
+# of them taken by another submission, so a few tries always reach a state with nothing left to do.
+CONSENT_ATTEMPTS = 4
 CONFIRM_PAGE_SECONDS = 24 * 3600
 FORM_TOKEN_SECONDS = 400 * 24 * 3600
 _MAIL = {
@@ -159,16 +162,14 @@ class SubmissionService:
         asked = _asked_fields(form)
         records, pending = [], {}
         for row in rows:
-            existing = self._existing(layout, row)
-            if existing is None:
-                record = self._new_record(form.module, row, source, actor, waits=confirm)
+            record, made_here = self._find_or_add(layout, row, source, actor, waits=confirm)
+            if made_here:
                 self._consent(record, proof, actor, confirmed=not confirm)
             elif confirm:
                 # A known subject's record changes only once they prove the address is theirs.
-                record = existing
                 pending[record.id] = {k: v for k, v in row.items() if k in asked}
             else:
-                record = self._complete(existing, row, asked, actor, source)
+                record = self._complete(record, row, asked, actor, source)
                 self._consent(record, proof, actor, confirmed=True)
             records.append(record)
         if pending:
@@ -199,6 +200,26 @@ class SubmissionService:
         email = next((str(row[name]) for name in email_fields if name in row), None)
         found = self.store.records_by_unique({layout.name: email_fields}, email) if email else []
         return found[0] if found else None
+
+    def _find_or_add(
+        self, layout: ModuleLayout, row: dict[str, Any], source: dict[str, Any], actor: str, waits: bool
+    ) -> tuple[StoredRecord, bool]:
+        """Return the subject's record, and whether this submission made it.
+
+        Another submission for the same subject may add the record between our look and our add:
+        ours is then refused for the unique email that one took (`record.conflict`), and this
+        submission goes on as one for a subject we know. Any other refusal stands.
+        """
+        existing = self._existing(layout, row)
+        if existing is not None:
+            return existing, False
+        try:
+            return self._new_record(layout.name, row, source, actor, waits), True
+        except ConflictError as exc:
+            existing = self._existing(layout, row) if exc.code == "record.conflict" else None
+            if existing is None:
+                raise
+            return existing, False
 
     def _new_record(
         self, module: str, data: dict[str, Any], source: dict[str, Any], actor: str, waits: bool
@@ -234,16 +255,29 @@ class SubmissionService:
         if with_proof:
             row = TimelineRow(kind="consent.proof", summary="consent given on a web form", actor=actor, detail=proof)
             self.store.add_timeline(record.id, [row])
+        # Submissions for one subject may arrive together: when another one moved the record on
+        # between our read and our change, read it again and decide from where it is now.
+        for attempt in range(1, CONSENT_ATTEMPTS + 1):
+            try:
+                self._advance_consent(record, actor, confirmed)
+                return
+            except ConflictError as exc:
+                if exc.code != "record.changed" or attempt == CONSENT_ATTEMPTS:
+                    raise
+                record = self.store.record(record.id)
+
+    def _advance_consent(self, record: StoredRecord, actor: str, confirmed: bool) -> None:
+        """Move the record, as read, to consent waiting or obtained; `record.changed` if it moved meanwhile."""
         if record.basis == "not_applicable":
-            record = self.lifecycles.set_basis(record.id, "consent", actor=actor)
+            record = self.lifecycles.set_basis(record.id, "consent", actor=actor, seen=record)
         if record.basis != "consent" or record.consent_status == "obtained":
             return
         if not confirmed:  # the consent counts once the subject confirms the address it was given for
             if record.consent_status != "waiting":
-                self.lifecycles.consent_event(record.id, "request_sent", channel="form", actor=actor)
+                self.lifecycles.consent_event(record.id, "request_sent", channel="form", actor=actor, seen=record)
             return
         event = "answer_obtained" if record.consent_status == "waiting" else "consent_given"
-        self.lifecycles.consent_event(record.id, event, channel="form", actor=actor)
+        self.lifecycles.consent_event(record.id, event, channel="form", actor=actor, seen=record)
 
     # Double opt-in -------------------------------------------------------------------------------
 
@@ -308,13 +342,16 @@ class SubmissionService:
         found = self.pending(token)
         if found.outcome != "confirmed" or found.stored is None:
             return found
-        submission = self.store.update_submission(
-            found.stored.id,
-            "pending",
-            status="confirmed",
-            confirmed_at=self.store.clock(),
-            proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()},
-        )
+        try:
+            submission = self.store.update_submission(
+                found.stored.id,
+                "pending",
+                status="confirmed",
+                confirmed_at=self.store.clock(),
+                proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()},
+            )
+        except ConflictError:  # a click at the same moment used the token first: this one is a second click
+            return self.pending(token)
         actor = f"form:{submission.slug}"
         for record in self.store.records(ids=submission.record_ids, limit=len(submission.record_ids)):
             if record.awaiting_confirmation:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from engine import ConflictError, NotFoundError
 
 from . import schema as t
-from .database import reading, writing
+from .database import reading, unit_of_work, writing
 
 
 class User(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,6 +59,7 @@ class AccessStore:
     engine: sa.Engine
     clock: Callable[[], dt.datetime]
 
+    @unit_of_work
     def add_user(self, username: str, password_hash: str, role: str, actor: str) -> User:
         """Create a user; a taken username is a conflict."""
         with writing(self.engine) as c:

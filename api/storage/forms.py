@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine import ConflictError, NotFoundError
 
 from . import schema as t
-from .database import reading, writing
+from .database import reading, unit_of_work, writing
 
 
 class StoredForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,6 +66,7 @@ class FormStore:
     engine: sa.Engine
     clock: Callable[[], dt.datetime]
 
+    @unit_of_work
     def save_draft(self, slug: str, module: str, draft: dict[str, Any], actor: str) -> StoredForm:
         """Create a form or replace its draft; published versions never change."""
         now = self.clock()
@@ -110,6 +111,7 @@ class FormStore:
         with reading(self.engine) as c:
             return [StoredForm(**row._asdict()) for row in c.execute(sa.select(t.forms).order_by(t.forms.c.slug))]
 
+    @unit_of_work
     def publish(
         self, slug: str, schema: dict[str, Any], digest: str, report: dict[str, Any], actor: str
     ) -> FormVersion:
