@@ -110,13 +110,23 @@ class SubmissionService:
         parsed = parse_submission(form, pairs, lang)  # type: ignore[arg-type]
         if parsed.spam:
             return SubmitResult("spam", parsed)  # looks like success to a bot, stores nothing
-        now = self.store.clock()
-        if self.store.recent_submissions(self.ip_digest(ip), now - RATE_WINDOW) >= self.rate_limit:
+        # The claim is counted and taken in one step, so parallel submissions cannot all pass the limit.
+        claim = self.store.claim_submission(self.ip_digest(ip), self.rate_limit, RATE_WINDOW)
+        if claim is None:
             return SubmitResult("limited", parsed)
+        result = self._accept(form, version, parsed, lang=lang, ip=ip, user_agent=user_agent, page_url=page_url)
+        # Only stored submissions count against the address's limit; one that failed with an
+        # unexpected error keeps its claim, so errors cannot be used to get past the limit.
+        if result.stored is None:
+            self.store.release_submission_claim(claim)
+        return result
+
+    def _accept(self, form: Form, version: FormVersion, parsed: Submission, **context: str) -> SubmitResult:
+        """Store a valid submission; say why when it is invalid or cannot be stored."""
         if not parsed.valid:
             return SubmitResult("invalid", parsed)
         try:
-            stored = self._store(form, version, parsed, lang=lang, ip=ip, user_agent=user_agent, page_url=page_url)
+            stored = self._store(form, version, parsed, **context)
         except ConflictError as exc:
             return SubmitResult("refused", parsed, message=exc.message)
         except RequestError as exc:
@@ -124,7 +134,11 @@ class SubmissionService:
             # Only where the problems are is logged, never the values.
             where = ", ".join(p.path or p.code for p in exc.problems) or exc.code
             log.warning(
-                "form %s version %s: submission does not fit module %s: %s", slug, version.version, form.module, where
+                "form %s version %s: submission does not fit module %s: %s",
+                version.slug,
+                version.version,
+                form.module,
+                where,
             )
             return SubmitResult("broken", parsed, message=exc.message)
         return SubmitResult("thanks", parsed, stored)
@@ -281,18 +295,27 @@ class SubmissionService:
 
     # Double opt-in -------------------------------------------------------------------------------
 
-    def _send_confirmation(self, submission: StoredSubmission, form: Form, email: str) -> StoredSubmission:
+    def _send_confirmation(
+        self, submission: StoredSubmission, form: Form, email: str, wait: dt.timedelta | None = None
+    ) -> StoredSubmission:
+        """Mail a new confirmation link, unless one was sent less than `wait` ago (then a 409 says so).
+
+        The send is claimed in the store before the mail goes: of several asked at once, one
+        mails, the others are refused, and `sends` counts every send made.
+        """
         token = secrets.token_urlsafe(32)
         hours = self._params().double_opt_in.token_lifetime_hours
         now = self.store.clock()
-        updated = self.store.update_submission(
+        claimed = self.store.claim_confirmation_send(
             submission.id,
-            "pending",
-            token_digest=_digest(token),
-            last_sent_at=now,
+            _digest(token),
             token_expires_at=now + dt.timedelta(hours=hours),
-            sends=submission.sends + 1,
+            sent_before=now - wait if wait is not None else None,
         )
+        if claimed is None:  # confirmed, expired or sent again since it was read
+            raise _resend_refusal(self.store.submission(submission.id), now, wait) or ConflictError(
+                "submission.changed", "this submission was confirmed, expired or changed meanwhile"
+            )
         lang: Lang = "nl" if submission.lang == "nl" else "en"
         subject, body = _MAIL[lang]
         link = f"{self.public_url}/f/confirm/{token}"
@@ -303,20 +326,15 @@ class SubmissionService:
                 text=body.format(title=form.title.get(lang), link=link, hours=hours),
             )
         )
-        return updated
+        return claimed
 
     def resend(self, submission_id: str) -> StoredSubmission:
         """Send the confirmation again with a new link (the old one stops working), at most so often."""
         submission = self.store.submission(submission_id)
-        now = self.store.clock()
-        if submission.status != "pending" or (submission.expires_at is not None and submission.expires_at <= now):
-            raise ConflictError("submission.not_pending", "this submission no longer waits for confirmation")
         wait = dt.timedelta(minutes=self._params().double_opt_in.resend_interval_minutes)
-        if submission.last_sent_at is not None and now - submission.last_sent_at < wait:
-            raise ConflictError(
-                "submission.resend_too_soon",
-                f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one",
-            )
+        refusal = _resend_refusal(submission, self.store.clock(), wait)
+        if refusal is not None:
+            raise refusal
         form, _ = self.forms.published(submission.slug)
         layout = self.store.module(form.module)
         email = _email_of(
@@ -324,7 +342,7 @@ class SubmissionService:
         )
         if email is None:
             raise ConflictError("submission.no_email", "the submission's record no longer holds an email address")
-        return self._send_confirmation(submission, form, email)
+        return self._send_confirmation(submission, form, email, wait)
 
     def pending(self, token: str) -> ConfirmResult:
         """Look a token up without using it (the page with the confirm button)."""
@@ -401,6 +419,18 @@ class SubmissionService:
                     ],
                 )
         return len(expired)
+
+
+def _resend_refusal(submission: StoredSubmission, now: dt.datetime, wait: dt.timedelta | None) -> ConflictError | None:
+    """Why a confirmation link cannot be sent (again) now, if it cannot."""
+    if submission.status != "pending" or (submission.expires_at is not None and submission.expires_at <= now):
+        return ConflictError("submission.not_pending", "this submission no longer waits for confirmation")
+    if wait is not None and submission.last_sent_at is not None and now - submission.last_sent_at < wait:
+        return ConflictError(
+            "submission.resend_too_soon",
+            f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one",
+        )
+    return None
 
 
 def _digest(token: str) -> str:

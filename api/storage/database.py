@@ -88,6 +88,16 @@ def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
             yield connection
 
 
+def lock_for_transaction(connection: sa.Connection, key: int) -> None:
+    """Make transactions that take the same `key` run one after another, on every server.
+
+    On PostgreSQL this is an advisory lock held until the transaction ends; SQLite's write
+    transaction is exclusive already.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 def is_concurrent_write(exc: sa.exc.DBAPIError) -> bool:
     """Tell whether a database error means that another writer got there first (not a mistake in the SQL)."""
     driver_error = exc.orig

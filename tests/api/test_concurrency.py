@@ -95,6 +95,53 @@ def test_w4_parallel_submissions_without_double_opt_in_all_succeed_with_consent_
     assert kinds["record.created"] == 1 and kinds["consent.proof"] == PARALLEL  # W4: proof of every submission
 
 
+def test_parallel_submissions_from_one_address_store_no_more_than_its_limit(site):
+    client, services = site
+    services.submissions.rate_limit = 10
+    publish(client, "newsletter", example("newsletter_signup"))
+
+    # The service is called from 30 threads at once: the test client would run at most a few
+    # handlers at a time (its worker threads), too few to show a limit passed on SQLite.
+    def submit(index: int) -> str:
+        fields = [("email", f"p{index}@example.org"), ("first_name", "P"), ("consent_newsletter", "true")]
+        result = services.submissions.submit(
+            "newsletter", fields, lang="en", ip="192.0.2.1", user_agent="test", page_url="https://example.com/"
+        )
+        return result.outcome
+
+    assert Counter(all_at_once(30, submit)) == {"thanks": 10, "limited": 20}
+    assert services.store.count_records("Leads") == 10
+
+
+def test_a_submission_that_stores_nothing_does_not_count_against_the_limit(site):
+    client, services = site
+    services.submissions.rate_limit = 2
+    publish(client, "newsletter", example("newsletter_signup"))
+    token = token_of(client.get("/f/newsletter").text)
+
+    def submit(email: str) -> int:
+        fields = {"email": email, "first_name": "P", "consent_newsletter": "true"}
+        return client.post("/f/newsletter", data={"_csrf_token": token, **fields}).status_code
+
+    assert [submit("not an address") for _ in range(3)] == [422] * 3
+    assert [submit("a@example.org"), submit("b@example.org"), submit("c@example.org")] == [200, 200, 429]
+
+
+def test_w3_parallel_resends_send_one_link_and_count_every_send(site, smtp, clock):
+    client, services = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    token = token_of(client.get("/f/newsletter").text)
+    fields = {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"}
+    thanks = client.post("/f/newsletter", data={"_csrf_token": token, **fields})
+    [submission_id] = re.findall(r'action="/f/resend/([^"?]+)', thanks.text)
+    clock.advance(minutes=11)  # past the resend interval: one new link may go
+    resend = {"_csrf_token": token_of(thanks.text)}
+    responses = all_at_once(PARALLEL, lambda _: client.post(f"/f/resend/{submission_id}", data=resend))
+    assert Counter(r.status_code for r in responses) == {200: 1, 429: PARALLEL - 1}
+    assert len(smtp.inbox.to(SUBJECT)) == 2  # the first link and the one resent
+    assert services.store.submission(submission_id).sends == 2
+
+
 def test_cc1_parallel_clicks_on_the_confirm_button_confirm_once_and_each_is_told_so(site, smtp):
     client, services = site
     publish(client, "newsletter", example("newsletter_signup"))
