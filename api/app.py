@@ -40,7 +40,7 @@ from .records import RecordService
 from .rights import RightsService
 from .rules_host import RulesHost
 from .secrets import load_secret
-from .settings import SettingsService
+from .settings import SettingsService, versions_in_use
 from .signin import SignInGuard
 from .storage import Store
 from .submissions import SubmissionService
@@ -62,7 +62,7 @@ class Services:
         self.config = config
         secret = self.secret = load_secret(config.var_dir)
         self.store = store or Store.open(config.database_url, secret=secret)
-        self.rules = rules or RulesHost(config.rules_path)
+        self.rules = rules or RulesHost(config.rules_path, in_use=lambda: versions_in_use(self.store))
         self.decisions = DecisionService(self.store, self.rules)
         self.lifecycles = LifecycleService(self.store, self.rules)
         self.blocklist = Blocklist(self.store, secret)

@@ -76,14 +76,26 @@ class LifecycleService:
         )
 
     def consent_event(
-        self, record_id: str, event: str, *, channel: str, actor: str, taken_by: str | None = None, lang: str = "en"
+        self,
+        record_id: str,
+        event: str,
+        *,
+        channel: str,
+        actor: str,
+        taken_by: str | None = None,
+        lang: str = "en",
+        seen: StoredRecord | None = None,
     ) -> StoredRecord:
-        """Apply one consent event (C1, C2, C5); a waiting period already over is applied first (C3)."""
+        """Apply one consent event (C1, C2, C5); a waiting period already over is applied first (C3).
+
+        `seen` is the record as a caller that chose the event from its state read it: the event
+        then applies to that state, or not at all (`record.changed`) when someone changed it since.
+        """
         if event not in CONSENT_EVENTS:
             raise RequestError(
                 "lifecycle.unknown_event", f"unknown consent event {event!r}{did_you_mean(event, CONSENT_EVENTS)}"
             )
-        record = self._lapse(self.store.record(record_id), actor)
+        record = self._lapse(seen or self.store.record(record_id), actor)
         now, settings = self.store.clock(), self.store.settings()
         ruleset = self._ruleset(now, settings)
         outcome = ruleset.statecharts["consent"].apply(
@@ -126,10 +138,20 @@ class LifecycleService:
         )
 
     def set_basis(
-        self, record_id: str, basis: str, *, actor: str, lia_id: int | None = None, lang: str = "en"
+        self,
+        record_id: str,
+        basis: str,
+        *,
+        actor: str,
+        lia_id: int | None = None,
+        lang: str = "en",
+        seen: StoredRecord | None = None,
     ) -> StoredRecord:
-        """Set one record's processing basis, as the basis lifecycle allows (P1, P2, P6)."""
-        record = self.store.record(record_id)
+        """Set one record's processing basis, as the basis lifecycle allows (P1, P2, P6).
+
+        `seen` is as for `consent_event`: the change applies only to the record as the caller read it.
+        """
+        record = seen or self.store.record(record_id)
         now, settings = self.store.clock(), self.store.settings()
         ruleset = self._ruleset(now, settings)
         event = self._basis_event(ruleset, basis)

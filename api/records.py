@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
+import secrets
 from typing import Any
 
 import msgspec
@@ -180,13 +180,8 @@ class RecordService:
                 f"{decision.reasons[0].message} (rule {decision.decided_by})",
                 [Problem(decision.decided_by, decision.reasons[0].message)],
             )
-        record_id = (
-            record_id
-            or "r"
-            + hashlib.sha256(content_hash(layout.name, clean).encode() + str(self.store.clock()).encode()).hexdigest()[
-                :30
-            ]
-        )
+        # A random id: two adds of the same data at the same instant are two adds, not one id twice.
+        record_id = record_id or "r" + secrets.token_hex(15)
         unique = {f.name: str(clean[f.name]) for f in layout.fields if f.unique and f.name in clean}
         result = self.store.upsert_records(
             layout.name, [NewRecord(record_id, clean, content_hash(layout.name, clean), unique)], source, actor

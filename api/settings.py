@@ -85,6 +85,12 @@ def check_settings(
     return problems
 
 
+def versions_in_use(store: Store) -> dict[str, str]:
+    """The ruleset versions the settings rely on, each with why, which a rules reload must not lose."""
+    pin = store.settings().pinned_version
+    return {pin: "pinned by the settings (pinned_version)"} if pin else {}
+
+
 class SettingsService:
     """Read and change settings; turning compliance on or off goes through its lifecycle (S4)."""
 

@@ -33,6 +33,9 @@ from .tokens import Signer
 Outcome = Literal["thanks", "invalid", "spam", "refused", "limited", "broken"]
 log = logging.getLogger("lawful.forms")
 RATE_WINDOW = dt.timedelta(minutes=10)
+# A record's consent moves at most a few steps (basis, request, answer), and each failed try saw one
+# of them taken by another submission, so a few tries always reach a state with nothing left to do.
+CONSENT_ATTEMPTS = 4
 CONFIRM_PAGE_SECONDS = 24 * 3600
 FORM_TOKEN_SECONDS = 400 * 24 * 3600
 _MAIL = {
@@ -107,13 +110,23 @@ class SubmissionService:
         parsed = parse_submission(form, pairs, lang)  # type: ignore[arg-type]
         if parsed.spam:
             return SubmitResult("spam", parsed)  # looks like success to a bot, stores nothing
-        now = self.store.clock()
-        if self.store.recent_submissions(self.ip_digest(ip), now - RATE_WINDOW) >= self.rate_limit:
+        # The claim is counted and taken in one step, so parallel submissions cannot all pass the limit.
+        claim = self.store.claim_submission(self.ip_digest(ip), self.rate_limit, RATE_WINDOW)
+        if claim is None:
             return SubmitResult("limited", parsed)
+        result = self._accept(form, version, parsed, lang=lang, ip=ip, user_agent=user_agent, page_url=page_url)
+        # Only stored submissions count against the address's limit; one that failed with an
+        # unexpected error keeps its claim, so errors cannot be used to get past the limit.
+        if result.stored is None:
+            self.store.release_submission_claim(claim)
+        return result
+
+    def _accept(self, form: Form, version: FormVersion, parsed: Submission, **context: str) -> SubmitResult:
+        """Store a valid submission; say why when it is invalid or cannot be stored."""
         if not parsed.valid:
             return SubmitResult("invalid", parsed)
         try:
-            stored = self._store(form, version, parsed, lang=lang, ip=ip, user_agent=user_agent, page_url=page_url)
+            stored = self._store(form, version, parsed, **context)
         except ConflictError as exc:
             return SubmitResult("refused", parsed, message=exc.message)
         except RequestError as exc:
@@ -121,7 +134,11 @@ class SubmissionService:
             # Only where the problems are is logged, never the values.
             where = ", ".join(p.path or p.code for p in exc.problems) or exc.code
             log.warning(
-                "form %s version %s: submission does not fit module %s: %s", slug, version.version, form.module, where
+                "form %s version %s: submission does not fit module %s: %s",
+                version.slug,
+                version.version,
+                form.module,
+                where,
             )
             return SubmitResult("broken", parsed, message=exc.message)
         return SubmitResult("thanks", parsed, stored)
@@ -158,19 +175,17 @@ class SubmissionService:
         asked = _asked_fields(form)
         records, pending = [], {}
         for index, row in enumerate(rows):
-            existing = self._existing(layout, row)
+            record, made_here = self._find_or_add(layout, row, source, actor, waits=form.double_opt_in)
             # Consent is given by a person for themselves: on a form that makes a record per item
             # (attendees), the boxes are ticked by whoever fills it in, the first item; the others
             # get their records, and no consent that they did not give.
             own = proof if index == 0 else {**proof, "consents": []}
-            if existing is None:
-                record = self._new_record(form.module, row, source, actor, waits=form.double_opt_in)
+            if made_here:
                 self._consent(record, own, actor, confirmed=not form.double_opt_in)
             else:
                 # Anyone may type a known subject's address into a form: their record, and their
                 # consent, change only once they prove the address is theirs, whatever the form's
                 # own setting (a withdrawn consent is not given back by a stranger).
-                record = existing
                 pending[record.id] = {k: v for k, v in row.items() if k in asked}
             records.append(record)
         confirm = form.double_opt_in or bool(pending)
@@ -203,6 +218,26 @@ class SubmissionService:
         found = self.store.records_by_unique({layout.name: email_fields}, email) if email else []
         return found[0] if found else None
 
+    def _find_or_add(
+        self, layout: ModuleLayout, row: dict[str, Any], source: dict[str, Any], actor: str, waits: bool
+    ) -> tuple[StoredRecord, bool]:
+        """Return the subject's record, and whether this submission made it.
+
+        Another submission for the same subject may add the record between our look and our add:
+        ours is then refused for the unique email that one took (`record.conflict`), and this
+        submission goes on as one for a subject we know. Any other refusal stands.
+        """
+        existing = self._existing(layout, row)
+        if existing is not None:
+            return existing, False
+        try:
+            return self._new_record(layout.name, row, source, actor, waits), True
+        except ConflictError as exc:
+            existing = self._existing(layout, row) if exc.code == "record.conflict" else None
+            if existing is None:
+                raise
+            return existing, False
+
     def _new_record(
         self, module: str, data: dict[str, Any], source: dict[str, Any], actor: str, waits: bool
     ) -> StoredRecord:
@@ -226,31 +261,53 @@ class SubmissionService:
         if with_proof:
             row = TimelineRow(kind="consent.proof", summary="consent given on a web form", actor=actor, detail=proof)
             self.store.add_timeline(record.id, [row])
+        # Submissions for one subject may arrive together: when another one moved the record on
+        # between our read and our change, read it again and decide from where it is now.
+        for attempt in range(1, CONSENT_ATTEMPTS + 1):
+            try:
+                self._advance_consent(record, actor, confirmed)
+                return
+            except ConflictError as exc:
+                if exc.code != "record.changed" or attempt == CONSENT_ATTEMPTS:
+                    raise
+                record = self.store.record(record.id)
+
+    def _advance_consent(self, record: StoredRecord, actor: str, confirmed: bool) -> None:
+        """Move the record, as read, to consent waiting or obtained; `record.changed` if it moved meanwhile."""
         if record.basis == "not_applicable":
-            record = self.lifecycles.set_basis(record.id, "consent", actor=actor)
+            record = self.lifecycles.set_basis(record.id, "consent", actor=actor, seen=record)
         if record.basis != "consent" or record.consent_status == "obtained":
             return
         if not confirmed:  # the consent counts once the subject confirms the address it was given for
             if record.consent_status != "waiting":
-                self.lifecycles.consent_event(record.id, "request_sent", channel="form", actor=actor)
+                self.lifecycles.consent_event(record.id, "request_sent", channel="form", actor=actor, seen=record)
             return
         event = "answer_obtained" if record.consent_status == "waiting" else "consent_given"
-        self.lifecycles.consent_event(record.id, event, channel="form", actor=actor)
+        self.lifecycles.consent_event(record.id, event, channel="form", actor=actor, seen=record)
 
     # Double opt-in -------------------------------------------------------------------------------
 
-    def _send_confirmation(self, submission: StoredSubmission, form: Form, email: str) -> StoredSubmission:
+    def _send_confirmation(
+        self, submission: StoredSubmission, form: Form, email: str, wait: dt.timedelta | None = None
+    ) -> StoredSubmission:
+        """Mail a new confirmation link, unless one was sent less than `wait` ago (then a 409 says so).
+
+        The send is claimed in the store before the mail goes: of several asked at once, one
+        mails, the others are refused, and `sends` counts every send made.
+        """
         token = secrets.token_urlsafe(32)
         hours = self._params().double_opt_in.token_lifetime_hours
         now = self.store.clock()
-        updated = self.store.update_submission(
+        claimed = self.store.claim_confirmation_send(
             submission.id,
-            "pending",
-            token_digest=_digest(token),
-            last_sent_at=now,
+            _digest(token),
             token_expires_at=now + dt.timedelta(hours=hours),
-            sends=submission.sends + 1,
+            sent_before=now - wait if wait is not None else None,
         )
+        if claimed is None:  # confirmed, expired or sent again since it was read
+            raise _resend_refusal(self.store.submission(submission.id), now, wait) or ConflictError(
+                "submission.changed", "this submission was confirmed, expired or changed meanwhile"
+            )
         lang: Lang = "nl" if submission.lang == "nl" else "en"
         subject, body = _MAIL[lang]
         link = f"{self.public_url}/f/confirm/{token}"
@@ -261,20 +318,15 @@ class SubmissionService:
                 text=body.format(title=form.title.get(lang), link=link, hours=hours),
             )
         )
-        return updated
+        return claimed
 
     def resend(self, submission_id: str) -> StoredSubmission:
         """Send the confirmation again with a new link (the old one stops working), at most so often."""
         submission = self.store.submission(submission_id)
-        now = self.store.clock()
-        if submission.status != "pending" or (submission.expires_at is not None and submission.expires_at <= now):
-            raise ConflictError("submission.not_pending", "this submission no longer waits for confirmation")
         wait = dt.timedelta(minutes=self._params().double_opt_in.resend_interval_minutes)
-        if submission.last_sent_at is not None and now - submission.last_sent_at < wait:
-            raise ConflictError(
-                "submission.resend_too_soon",
-                f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one",
-            )
+        refusal = _resend_refusal(submission, self.store.clock(), wait)
+        if refusal is not None:
+            raise refusal
         form, _ = self.forms.published(submission.slug)
         layout = self.store.module(form.module)
         email = _email_of(
@@ -282,7 +334,7 @@ class SubmissionService:
         )
         if email is None:
             raise ConflictError("submission.no_email", "the submission's record no longer holds an email address")
-        return self._send_confirmation(submission, form, email)
+        return self._send_confirmation(submission, form, email, wait)
 
     def pending(self, token: str) -> ConfirmResult:
         """Look a token up without using it (the page with the confirm button)."""
@@ -300,13 +352,16 @@ class SubmissionService:
         found = self.pending(token)
         if found.outcome != "confirmed" or found.stored is None:
             return found
-        submission = self.store.update_submission(
-            found.stored.id,
-            "pending",
-            status="confirmed",
-            confirmed_at=self.store.clock(),
-            proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()},
-        )
+        try:
+            submission = self.store.update_submission(
+                found.stored.id,
+                "pending",
+                status="confirmed",
+                confirmed_at=self.store.clock(),
+                proof={**found.stored.proof, "confirmed_at": self.store.clock().isoformat()},
+            )
+        except ConflictError:  # a click at the same moment used the token first: this one is a second click
+            return self.pending(token)
         actor = f"form:{submission.slug}"
         for record in self.store.records(ids=submission.record_ids, limit=len(submission.record_ids)):
             if record.awaiting_confirmation:
@@ -359,6 +414,18 @@ class SubmissionService:
                     ],
                 )
         return len(expired)
+
+
+def _resend_refusal(submission: StoredSubmission, now: dt.datetime, wait: dt.timedelta | None) -> ConflictError | None:
+    """Why a confirmation link cannot be sent (again) now, if it cannot."""
+    if submission.status != "pending" or (submission.expires_at is not None and submission.expires_at <= now):
+        return ConflictError("submission.not_pending", "this submission no longer waits for confirmation")
+    if wait is not None and submission.last_sent_at is not None and now - submission.last_sent_at < wait:
+        return ConflictError(
+            "submission.resend_too_soon",
+            f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one",
+        )
+    return None
 
 
 def _digest(token: str) -> str:

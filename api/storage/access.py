@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from engine import ConflictError, NotFoundError
 
 from . import schema as t
-from .database import reading, writing
+from .database import lock_for_transaction, reading, unit_of_work, writing
 
 
 class User(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,7 +49,7 @@ class SignInTicket(msgspec.Struct, frozen=True, kw_only=True):
     retry_at: dt.datetime | None = None
 
 
-# A PostgreSQL advisory lock: counting the attempts and adding one is a single step on every server.
+# Counting the attempts and adding one is a single step on every server.
 _SIGN_IN_LOCK = 7364552
 
 
@@ -59,6 +59,7 @@ class AccessStore:
     engine: sa.Engine
     clock: Callable[[], dt.datetime]
 
+    @unit_of_work
     def add_user(self, username: str, password_hash: str, role: str, actor: str) -> User:
         """Create a user; a taken username is a conflict."""
         with writing(self.engine) as c:
@@ -129,8 +130,7 @@ class AccessStore:
         now = self.clock()
         attempts = t.sign_in_attempts
         with writing(self.engine) as c:
-            if c.dialect.name == "postgresql":
-                c.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SIGN_IN_LOCK})")
+            lock_for_transaction(c, _SIGN_IN_LOCK)
             c.execute(attempts.delete().where(attempts.c.at <= now - window))
             failures, retry_at = 0, None
             for column, value in ((attempts.c.user_digest, user_digest), (attempts.c.address_digest, address_digest)):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine import ConflictError, NotFoundError, add_months
 
 from . import schema as t
-from .database import reading, writing
+from .database import reading, unit_of_work, writing
 from .models import BlockEntry, Lia, StoredRecord
 
 STATE_COLUMNS = frozenset(
@@ -106,6 +106,7 @@ class ComplianceStore:
         if values:
             c.execute(t.timeline.insert(), values)
 
+    @unit_of_work
     def bulk_transition(
         self, column: str, moves: dict[str, tuple[str, TimelineRow]], where: RecordFilter, changes: dict[str, Any]
     ) -> dict[str, int]:
@@ -207,6 +208,7 @@ class ComplianceStore:
 
     # Blocklist ----------------------------------------------------------------------------
 
+    @unit_of_work
     def add_block(self, kind: str, digest: str, reason: str, actor: str) -> BlockEntry:
         """Put a keyed hash on the blocklist; adding one that is there already changes nothing."""
         with writing(self.engine) as c:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine import ConflictError, NotFoundError
 
 from . import schema as t
-from .database import reading, writing
+from .database import lock_for_transaction, reading, unit_of_work, writing
 
 
 class StoredForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,12 +60,17 @@ class StoredSubmission(msgspec.Struct, frozen=True, kw_only=True):
     last_sent_at: dt.datetime | None = None
 
 
+# Counting a submission's claim and adding it is a single step on every server.
+_SUBMISSION_CLAIM_LOCK = 7364553
+
+
 class FormStore:
     """Methods of the Store for forms and submissions."""
 
     engine: sa.Engine
     clock: Callable[[], dt.datetime]
 
+    @unit_of_work
     def save_draft(self, slug: str, module: str, draft: dict[str, Any], actor: str) -> StoredForm:
         """Create a form or replace its draft; published versions never change."""
         now = self.clock()
@@ -110,6 +115,7 @@ class FormStore:
         with reading(self.engine) as c:
             return [StoredForm(**row._asdict()) for row in c.execute(sa.select(t.forms).order_by(t.forms.c.slug))]
 
+    @unit_of_work
     def publish(
         self, slug: str, schema: dict[str, Any], digest: str, report: dict[str, Any], actor: str
     ) -> FormVersion:
@@ -192,15 +198,62 @@ class FormStore:
                 raise ConflictError("submission.changed", "this submission was confirmed, expired or changed meanwhile")
         return self.submission(submission_id)
 
-    def recent_submissions(self, ip_digest: str, since: dt.datetime) -> int:
-        """Count submissions from one address since an instant (the per-IP limit)."""
-        with reading(self.engine) as c:
-            query = (
-                sa.select(sa.func.count())
-                .select_from(t.submissions)
-                .where(t.submissions.c.ip_digest == ip_digest, t.submissions.c.submitted_at > since)
-            )
-            return int(c.execute(query).scalar_one())
+    def claim_submission(self, ip_digest: str, limit: int, window: dt.timedelta) -> int | None:
+        """Count a submission from an address before it is stored; return the claim's id, or None when
+        `limit` claims of that address were made within `window`. Older claims are pruned.
+
+        Counting and claiming are one step on every server (a locked write transaction), so
+        submissions sent at the same moment never get past the limit together.
+        """
+        now = self.clock()
+        claims = t.submission_claims
+        with writing(self.engine) as c:
+            lock_for_transaction(c, _SUBMISSION_CLAIM_LOCK)
+            c.execute(claims.delete().where(claims.c.at <= now - window))
+            count = c.execute(
+                sa.select(sa.func.count()).select_from(claims).where(claims.c.ip_digest == ip_digest)
+            ).scalar_one()
+            if count >= limit:
+                return None
+            key = c.execute(claims.insert().values(ip_digest=ip_digest, at=now)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def release_submission_claim(self, claim_id: int) -> None:
+        """Give a claim back, for a submission that stored nothing."""
+        with writing(self.engine) as c:
+            c.execute(t.submission_claims.delete().where(t.submission_claims.c.id == claim_id))
+
+    def claim_confirmation_send(
+        self, submission_id: str, token_digest: str, token_expires_at: dt.datetime, sent_before: dt.datetime | None
+    ) -> StoredSubmission | None:
+        """Give a waiting submission a new confirmation token and count the send, if no link was sent
+        after `sent_before` (any time, when None); return it, or None when the condition does not hold.
+
+        The condition, the new token and `sends + 1` are one UPDATE: of several sends asked at
+        once, one gets through and the count loses none.
+        """
+        now = self.clock()
+        submissions = t.submissions
+        conditions = [
+            submissions.c.id == submission_id,
+            submissions.c.status == "pending",
+            sa.or_(submissions.c.expires_at.is_(None), submissions.c.expires_at > now),
+        ]
+        if sent_before is not None:
+            conditions.append(sa.or_(submissions.c.last_sent_at.is_(None), submissions.c.last_sent_at <= sent_before))
+        with writing(self.engine) as c:
+            changed = c.execute(
+                submissions.update()
+                .where(*conditions)
+                .values(
+                    token_digest=token_digest,
+                    token_expires_at=token_expires_at,
+                    last_sent_at=now,
+                    sends=submissions.c.sends + 1,
+                )
+            ).rowcount
+        return self.submission(submission_id) if changed else None
 
     def expire_submissions(self, now: dt.datetime) -> list[StoredSubmission]:
         """Mark unconfirmed submissions past their waiting period as expired; return them (W3)."""

@@ -14,8 +14,10 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
 from . import schema
-from .database import writing
+from .database import lock_for_transaction, writing
 
+# Several servers may start at once on one database; one migrates, the others wait.
+_MIGRATION_LOCK = 7364551
 _VERSIONS = sa.Table(
     "lawful_schema",
     sa.MetaData(),
@@ -311,6 +313,21 @@ def _mail_queue(op: Operations) -> None:
     op.create_index("ix_mail_queue_next_attempt_at", "mail_queue", ["next_attempt_at"])
 
 
+def _submission_claims(op: Operations) -> None:
+    # The per-address limit of form submissions counts claims, each taken in the same locked
+    # transaction that counts them, so parallel submissions cannot all pass one count. Only a
+    # keyed digest of the address is kept, and only for the limit's window. Submissions stored
+    # before this step are not counted: for at most one window an address may send that many more.
+    op.create_table(
+        "submission_claims",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("ip_digest", sa.String(64), nullable=False),
+        sa.Column("at", schema.UtcDateTime, nullable=False),
+    )
+    op.create_index("ix_submission_claims_ip_digest", "submission_claims", ["ip_digest"])
+    op.create_index("ix_submission_claims_at", "submission_claims", ["at"])
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (1, "settings, modules, fields, records, unique values, timeline, imports", _initial),
     (2, "lifecycles: basis and consent change times, legitimate-interest assessments, blocklist", _lifecycles),
@@ -322,13 +339,8 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Operations], None]], ...] = (
     (8, "sign-in attempts, for throttling", _sign_in_attempts),
     (9, "meta: the unique index's digests are to be keyed", _meta),
     (10, "outgoing mail queue", _mail_queue),
+    (11, "submission claims, for the per-address limit of form submissions", _submission_claims),
 )
-
-
-def _lock(connection: sa.Connection) -> None:
-    # Several servers may start at once on one PostgreSQL database; one migrates, the others wait.
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7364551)")
 
 
 def current_version(connection: sa.Connection) -> int:
@@ -342,11 +354,11 @@ def migrate(engine: sa.Engine, now: Callable[[], object]) -> list[int]:
     """Apply every migration not yet applied, each in its own transaction; return those applied."""
     applied = []
     with writing(engine) as connection:
-        _lock(connection)
+        lock_for_transaction(connection, _MIGRATION_LOCK)
         _VERSIONS.create(connection, checkfirst=True)
     for number, name, step in MIGRATIONS:
         with writing(engine) as connection:
-            _lock(connection)
+            lock_for_transaction(connection, _MIGRATION_LOCK)
             if current_version(connection) >= number:
                 continue
             step(Operations(MigrationContext.configure(connection)))

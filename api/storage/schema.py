@@ -266,6 +266,14 @@ submissions = sa.Table(
     sa.Column("sends", sa.Integer, nullable=False),
 )
 
+submission_claims = sa.Table(
+    "submission_claims",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ip_digest", sa.String(64), nullable=False, index=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+)
+
 portal_links = sa.Table(
     "portal_links",
     metadata,

@@ -16,7 +16,7 @@ from ..crypto import FieldCipher, is_encrypted
 from . import schema as t
 from .access import AccessStore
 from .compliance import ComplianceStore, RecordFilter, TimelineRow
-from .database import create_database, reading, single_read, writing
+from .database import create_database, reading, single_read, unit_of_work, writing
 from .fastread import SqliteReader, Statement, sqlite_file
 from .forms import FormStore
 from .mailqueue import MailQueueStore
@@ -120,6 +120,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
         self._settings = current
         return current
 
+    @unit_of_work
     def save_settings(self, new: ControllerSettings, actor: str) -> ControllerSettings:
         """Store new settings, refusing a change based on settings someone else changed since."""
         data = msgspec.to_builtins(msgspec.structs.replace(new, version=0))
@@ -211,6 +212,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
             layout_version=row.layout_version,
         )
 
+    @unit_of_work
     def put_module(self, layout: ModuleLayout, actor: str, keep_marking: bool = True) -> ModuleLayout:
         """Create or replace a module's layout; fields that stay keep their personal marking.
 
@@ -257,7 +259,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
             if existing is None:
                 c.execute(t.modules.insert().values(name=layout.name, layout_version=1, **values))
             else:
-                before = {f.name: f.encrypted for f in self.module(layout.name).fields}
+                before = _encryption_of(c, layout.name)
                 for field in layout.fields:
                     if field.name in before and before[field.name] != field.encrypted:
                         self._reseal(c, layout.name, field.name, field.encrypted)
@@ -433,6 +435,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
         with reading(self.engine) as c:
             return int(c.execute(query).scalar_one())
 
+    @unit_of_work
     def upsert_records(
         self, module: str, rows: Sequence[NewRecord], source: dict[str, Any], actor: str
     ) -> UpsertResult:
@@ -495,6 +498,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
                 c.execute(t.timeline.insert(), events)
         return result
 
+    @unit_of_work
     def replace_data(
         self, record_id: str, data: dict[str, Any], unique: dict[str, str], content_hash: str, row: TimelineRow
     ) -> StoredRecord:
@@ -512,6 +516,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
             self._timeline(c, [record_id], [row], self.clock())
         return self.record(record_id)
 
+    @unit_of_work
     def erase(
         self,
         kept: dict[str, dict[str, Any] | None],
@@ -531,7 +536,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
                 if data is None:
                     c.execute(t.records.delete().where(t.records.c.id == record_id))
                 else:
-                    sealed = self._seal(found, record_id, data)
+                    sealed = self._seal(c, found, record_id, data)
                     c.execute(
                         t.records.update()
                         .where(t.records.c.id == record_id)
@@ -559,9 +564,9 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
         )
         return {(u.field, u.value): u.record_id for u in c.execute(query)}
 
-    def _seal(self, module: str, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        """Encrypt the values of the module's encrypted fields (F6)."""
-        secret = {f.name for f in self.module(module).fields if f.encrypted}
+    def _seal(self, c: sa.Connection, module: str, record_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Encrypt the values of the module's encrypted fields (F6), as the caller's transaction sees them."""
+        secret = {name for name, encrypted in _encryption_of(c, module).items() if encrypted}
         if not secret & data.keys():
             return data
         if self.cipher is None:
@@ -611,7 +616,7 @@ class Store(ComplianceStore, AccessStore, RightsStore, FormStore, PortalStore, U
     def _write_record(
         self, c: sa.Connection, module: str, row: NewRecord, new: bool, source: dict[str, Any], now: dt.datetime
     ) -> None:
-        row = msgspec.structs.replace(row, data=self._seal(module, row.id, row.data))
+        row = msgspec.structs.replace(row, data=self._seal(c, module, row.id, row.data))
         if new:
             c.execute(
                 t.records.insert().values(
@@ -695,6 +700,16 @@ _BY_MODULE = (
     .outerjoin(t.settings, t.settings.c.id == 1)
     .where(sa.func.lower(t.modules.c.name) == sa.bindparam("name"))
 )
+
+
+def _encryption_of(c: sa.Connection, module: str) -> dict[str, bool]:
+    """Whether each field of a module is encrypted, read in the caller's transaction.
+
+    A write transaction reads through its own connection: taking a second one from the pool
+    while holding the first could wait for ever once every pooled connection is held so.
+    """
+    query = sa.select(t.fields.c.name, t.fields.c.encrypted).where(t.fields.c.module == module)
+    return {str(row.name): bool(row.encrypted) for row in c.execute(query)}
 
 
 def _record_state(row: dict[str, Any]) -> RecordState:

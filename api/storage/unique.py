@@ -24,7 +24,7 @@ from engine import LawfulError
 
 from ..crypto import FieldCipher, derive_key, is_encrypted
 from . import schema as t
-from .database import reading, writing
+from .database import reading, unit_of_work, writing
 
 DIGEST_MARK = "unique_values.digest"  # the meta row saying which digests the index holds
 KEYED = "hmac-sha256-v1"
@@ -58,6 +58,7 @@ class UniqueIndexStore:
             )
         return unique_digest(value, self.unique_key)
 
+    @unit_of_work
     def rebuild_unique_index(self) -> int:
         """Digest every value of the index again with this installation's key, once; return how many.
 

@@ -1,5 +1,6 @@
 """The HTTP API: decisions about stored records and inline facts, problems, rulesets, OpenAPI."""
 
+import re
 import shutil
 
 import pytest
@@ -334,3 +335,69 @@ def test_record_ids_are_safe_in_a_url(client, record_id):
 def test_a_bad_body_is_told_what_was_expected(client, path, body, detail):
     response = client.post(path, content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.json()["detail"].startswith(detail), response.json()
+
+
+@pytest.fixture
+def three_versions(tmp_path, monkeypatch, layouts_store):
+    """A server on rule files with a version 2026.3 besides the shipped ones; the host is wired as a server wires it."""
+    monkeypatch.setattr("api.rules_host.SETTLE_SECONDS", 0)
+    layouts_store.save_settings(ControllerSettings(compliance_enabled=True, modules=("Leads",)), "test")
+    rules = tmp_path / "gdpr"
+    shutil.copytree(RULES, rules)
+    shutil.copytree(rules / "2026.2", rules / "2026.3")
+    manifest = rules / "2026.3" / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace('version: "2026.2"', 'version: "2026.3"'))
+    services = Services(Config(database_url="unused://", rules_path=rules), store=layouts_store)
+    with client_for(create_app(services.config, services), layouts_store) as client:
+        yield rules, services.rules, client
+
+
+def pin(client, version):
+    settings = client.get("/api/v1/settings").json()
+    response = client.put("/api/v1/settings", json={**settings, "pinned_version": version})
+    assert response.status_code == 200, response.text
+
+
+def test_a_reload_that_loses_the_pinned_version_is_refused_and_the_last_good_versions_serve_on(three_versions):
+    rules, host, client = three_versions
+    pin(client, "2026.3")
+    shutil.rmtree(rules / "2026.3")
+    assert host.reload_if_changed() is False
+    listed = client.get("/api/v1/rulesets")
+    assert listed.status_code == 200 and listed.json()["active"] == "2026.3"
+    [problem] = listed.json()["reload_problems"]
+    assert problem["code"] == "version_in_use" and problem["file"].endswith("2026.3")
+    assert problem["message"].startswith(
+        "version 2026.3 is pinned by the settings (pinned_version), but the rule files no longer hold it"
+    )
+    ask = {"question": "processing", "module": "Leads", "record": {"basis": "contract"}}
+    decision = client.post("/api/v1/decisions", json=ask)
+    assert decision.status_code == 200 and decision.json()["ruleset"]["version"] == "2026.3"  # A2
+    assert client.post("/api/v1/sweep").status_code == 200
+    # Once the settings stop pinning it, the version goes with the next look, without another edit.
+    pin(client, None)
+    assert host.reload_if_changed() is True
+    listed = client.get("/api/v1/rulesets").json()
+    assert listed.get("reload_problems") is None and "2026.3" not in [v["version"] for v in listed["versions"]]
+
+
+def test_a_reload_that_leaves_no_version_in_effect_is_refused(three_versions):
+    rules, host, client = three_versions
+    for version in ("2026.1", "2026.2", "2026.3"):
+        manifest = rules / version / "manifest.yaml"
+        manifest.write_text(re.sub(r"effective: \S+", "effective: 2999-01-01", manifest.read_text()))
+    assert host.reload_if_changed() is False
+    assert [p["code"] for p in client.get("/api/v1/rulesets").json()["reload_problems"]] == ["none_in_effect"]
+    ask = {"question": "processing", "module": "Leads", "record": {"basis": "contract"}}
+    assert client.post("/api/v1/decisions", json=ask).status_code == 200
+
+
+def test_a_reload_that_loses_a_version_nothing_uses_is_taken(three_versions):
+    rules, host, client = three_versions
+    pin(client, "2026.2")
+    shutil.rmtree(rules / "2026.3")
+    assert host.reload_if_changed() is True
+    assert [v["version"] for v in client.get("/api/v1/rulesets").json()["versions"]] == ["2026.1", "2026.2"]
+    settings = client.get("/api/v1/settings").json()
+    refused = client.put("/api/v1/settings", json={**settings, "pinned_version": "2026.3"})
+    assert refused.status_code == 400 and refused.json()["problems"][0]["code"] == "settings.unknown_version"

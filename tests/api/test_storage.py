@@ -13,6 +13,7 @@ from api.crypto import FieldCipher, derive_key
 from api.demo.layouts import demo_layouts
 from api.storage import ControllerSettings, FieldLayout, ModuleLayout, NewRecord, Store
 from api.storage import schema as t
+from api.storage.database import ATTEMPTS, reading, unit_of_work, writing
 from api.storage.migrations import MIGRATIONS, current_version, migrate
 from api.storage.schema import metadata
 from engine import ConflictError, LawfulError, NotFoundError
@@ -114,7 +115,8 @@ def test_instants_come_back_in_utc(store, clock):
 
 def test_a_failed_write_changes_nothing(store):
     store.put_module(ModuleLayout(name="Leads", label="Leads"), "t")
-    with pytest.raises(sa.exc.IntegrityError):
+    # The second row's id is taken by the first: the key clash is a 409 (storage.conflict), not the driver's error.
+    with pytest.raises(ConflictError):
         store.upsert_records("Leads", [NewRecord("1", {}, "h"), NewRecord("1", {}, "h")], {"kind": "api"}, "t")
     assert store.count_records() == 0
     assert store.timeline("1") == []
@@ -277,3 +279,62 @@ def test_an_index_of_plain_digests_is_rebuilt_with_the_key_once(database_url, cl
     assert "already used by record 1" in store.upsert_records("Leads", [duplicate], {"kind": "api"}, "t").refused["4"]
     assert store.rebuild_unique_index() == 0  # once only
     store.close()
+
+
+def mark_exists(engine, name):
+    with reading(engine) as c:
+        return c.execute(sa.select(t.meta.c.name).where(t.meta.c.name == name)).first() is not None
+
+
+def add_mark(engine, name):
+    with writing(engine) as c:
+        c.execute(t.meta.insert().values(name=name, value="v"))
+
+
+def test_a_unit_of_work_that_another_writer_got_ahead_of_runs_again_on_what_that_writer_left(store):
+    tries = []
+
+    @unit_of_work
+    def add_once(name):
+        tries.append(name)
+        seen = mark_exists(store.engine, name)
+        if len(tries) == 1:
+            add_mark(store.engine, name)  # another writer takes the key between our read and our write
+        if seen:
+            return "found"
+        add_mark(store.engine, name)
+        return "added"
+
+    assert add_once("claimed.meanwhile") == "found" and len(tries) == 2
+
+
+def test_a_unit_of_work_that_keeps_meeting_other_writers_gives_up_with_a_409_naming_the_constraint(store):
+    add_mark(store.engine, "taken")
+    tries = []
+
+    @unit_of_work
+    def add_taken():
+        tries.append(1)
+        add_mark(store.engine, "taken")
+
+    with pytest.raises(ConflictError) as raised:
+        add_taken()
+    assert raised.value.code == "storage.conflict" and len(tries) == ATTEMPTS
+    found = (
+        "constraint meta_pkey" if store.engine.dialect.name == "postgresql" else "UNIQUE constraint failed: meta.name"
+    )
+    assert f"found each of {ATTEMPTS} tries meeting another one ({found}) - in add_taken" in raised.value.message
+
+
+def test_a_unit_of_work_with_a_mistake_in_its_sql_is_not_run_again(store):
+    tries = []
+
+    @unit_of_work
+    def add_without_value():
+        tries.append(1)
+        with writing(store.engine) as c:
+            c.execute(t.meta.insert().values(name="no value", value=None))
+
+    with pytest.raises(sa.exc.IntegrityError):
+        add_without_value()
+    assert len(tries) == 1
