@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import secrets
 import uuid
 from decimal import Decimal
@@ -12,11 +13,12 @@ from typing import Any, Literal
 
 import msgspec
 
-from engine import ConflictError, Lang, RequestError, add_local_days
+from engine import ConflictError, Lang, LawfulError, RequestError, add_local_days
 from forms import Form, Submission, parse_submission, to_records
 
 from .lifecycles import LifecycleService
 from .mail import Mailer, Message
+from .problems import ThrottledError
 from .publishing import FormService
 from .records import RecordService, check_data
 from .storage import (
@@ -416,14 +418,17 @@ class SubmissionService:
         return len(expired)
 
 
-def _resend_refusal(submission: StoredSubmission, now: dt.datetime, wait: dt.timedelta | None) -> ConflictError | None:
+def _resend_refusal(submission: StoredSubmission, now: dt.datetime, wait: dt.timedelta | None) -> LawfulError | None:
     """Why a confirmation link cannot be sent (again) now, if it cannot."""
     if submission.status != "pending" or (submission.expires_at is not None and submission.expires_at <= now):
         return ConflictError("submission.not_pending", "this submission no longer waits for confirmation")
     if wait is not None and submission.last_sent_at is not None and now - submission.last_sent_at < wait:
-        return ConflictError(
+        left = math.ceil((submission.last_sent_at + wait - now).total_seconds())
+        return ThrottledError(
             "submission.resend_too_soon",
-            f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one",
+            f"a new link can be sent {int(wait.total_seconds() // 60)} minutes after the last one; "
+            f"{math.ceil(left / 60)} minute(s) to go",
+            left,
         )
     return None
 

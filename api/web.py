@@ -48,6 +48,18 @@ TEXT = {
         "We stuurden u een nieuwe link. De vorige werkt niet meer.",
     ),
     "resend": ("Send the confirmation email again", "Stuur de bevestigingsmail opnieuw"),
+    "resend_too_soon": (
+        "We sent you a link a short while ago. You can ask for a new one in {minutes} minute(s).",
+        "We stuurden u kort geleden een link. Over {minutes} minuut/minuten kunt u een nieuwe vragen.",
+    ),
+    "resend_not_pending": (
+        "This sign-up no longer waits for confirmation: it was confirmed, or it expired.",
+        "Deze aanmelding wacht niet meer op bevestiging: die is bevestigd, of verlopen.",
+    ),
+    "resend_no_email": (
+        "We no longer hold an email address to send the link to.",
+        "We hebben geen e-mailadres meer om de link naar te sturen.",
+    ),
     "check_mail": (
         "We sent you an email: please confirm your address with the link in it.",
         "We stuurden u een e-mail: bevestig uw adres met de link daarin.",

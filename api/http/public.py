@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
@@ -11,7 +12,8 @@ from litestar.params import FromPath, FromQuery
 from engine import ConflictError, Lang, LawfulError, NotFoundError
 from forms import CSRF_FIELD, render_form, render_thank_you
 
-from ..submissions import CONFIRM_PAGE_SECONDS, FORM_TOKEN_SECONDS, SubmissionService
+from ..problems import ThrottledError
+from ..submissions import CONFIRM_PAGE_SECONDS, FORM_TOKEN_SECONDS, RATE_WINDOW, SubmissionService
 from ..web import form_pairs, html, render, texts
 
 MAX_BODY = 256 * 1024
@@ -37,10 +39,12 @@ def public_router(submissions: SubmissionService) -> Router:
             embed=embed,
         )
 
-    def message(lang: Lang, key: str, status: int, back: str | None = None) -> Response[str]:
+    def message(
+        lang: Lang, key: str, status: int, back: str | None = None, headers: dict[str, str] | None = None
+    ) -> Response[str]:
         t = texts(lang)
         body = render("public/message.html", lang=lang, title=t[key], text=t[key], t=t, back=back, ok=status < 400)
-        return html(body, status)
+        return html(body, status, headers)
 
     @get("/{slug:str}", sync_to_thread=True, include_in_schema=False)
     def show(
@@ -99,7 +103,7 @@ def public_router(submissions: SubmissionService) -> Router:
         if result.outcome == "invalid":
             return html(page(slug, lang, embedded, result.parsed.values, result.parsed.errors), 422)  # type: ignore[union-attr]
         if result.outcome == "limited":
-            return message(lang, "limited", 429)
+            return message(lang, "limited", 429, headers={"Retry-After": str(int(RATE_WINDOW.total_seconds()))})
         if result.outcome == "refused":
             return message(lang, "refused", 409)
         if result.outcome == "broken":
@@ -175,22 +179,17 @@ def public_router(submissions: SubmissionService) -> Router:
     def handle_resend(submission_id: str, lang: Lang, pairs: dict[str, str]) -> Response[str]:
         if not submissions.is_valid_token(f"resend:{submission_id}", pairs.get(CSRF_FIELD, ""), CONFIRM_PAGE_SECONDS):
             return message(lang, "bad_token", 403)
+        t = texts(lang)
         try:
             submissions.resend(submission_id)
-        except ConflictError as exc:
-            status = 429 if exc.code == "submission.resend_too_soon" else 409
-            return html(
-                render(
-                    "public/message.html",
-                    lang=lang,
-                    title=texts(lang)["resend"],
-                    text=exc.message,
-                    t=texts(lang),
-                    back=None,
-                    ok=False,
-                ),
-                status,
-            )
+        except (ConflictError, ThrottledError) as exc:
+            headers, status = None, 409
+            text = t["resend_no_email"] if exc.code == "submission.no_email" else t["resend_not_pending"]
+            if isinstance(exc, ThrottledError):
+                headers, status = {"Retry-After": str(exc.retry_after)}, 429
+                text = t["resend_too_soon"].format(minutes=math.ceil(exc.retry_after / 60))
+            body = render("public/message.html", lang=lang, title=t["resend"], text=text, t=t, back=None, ok=False)
+            return html(body, status, headers)
         return message(lang, "resent", 200)
 
     return Router("/f", route_handlers=[show, snippet, submit, confirm_page, confirm, resend])
