@@ -63,6 +63,14 @@ class Services:
         secret = self.secret = load_secret(config.var_dir)
         self.store = store or Store.open(config.database_url, secret=secret)
         self.rules = rules or RulesHost(config.rules_path, in_use=lambda: versions_in_use(self.store))
+        missing = sorted(set(versions_in_use(self.store)) - {r.version for r in self.rules.library.versions})
+        if missing:  # every decision will fail until the files hold it again or the pin changes
+            log.error(
+                "the settings pin ruleset version(s) %s, which %s does not hold: restore the files or change "
+                "the pin (settings: pinned_version)",
+                ", ".join(missing),
+                config.rules_path,
+            )
         self.decisions = DecisionService(self.store, self.rules)
         self.lifecycles = LifecycleService(self.store, self.rules)
         self.blocklist = Blocklist(self.store, secret)

@@ -401,3 +401,15 @@ def test_a_reload_that_loses_a_version_nothing_uses_is_taken(three_versions):
     settings = client.get("/api/v1/settings").json()
     refused = client.put("/api/v1/settings", json={**settings, "pinned_version": "2026.3"})
     assert refused.status_code == 400 and refused.json()["problems"][0]["code"] == "settings.unknown_version"
+
+
+def test_a_server_started_with_a_pin_its_files_lack_says_so(layouts_store, tmp_path, caplog):
+    import msgspec
+
+    from api.app import Services
+    from api.config import Config
+
+    settings = layouts_store.settings()
+    layouts_store.save_settings(msgspec.structs.replace(settings, pinned_version="2025.9"), "t")
+    Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=layouts_store)
+    assert "pin ruleset version(s) 2025.9, which" in caplog.text and "does not hold" in caplog.text
