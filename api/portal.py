@@ -111,8 +111,16 @@ class PortalService:
         return (link, found[0]) if found else None
 
     def answer(self, link: PortalLink, record: StoredRecord, yes: bool, context: dict[str, str]) -> StoredRecord:
-        """The subject answers or gives consent in the portal (C2, C5); the wording shown is kept as proof."""
+        """The subject answers or gives consent in the portal (C2, C5); the wording shown is kept as proof.
+
+        An answer the record already holds (a second click, a page sent twice) changes nothing.
+        """
         actor = "subject:portal"
+        record = self.store.record(record.id)  # as it is now, not as the page was shown
+        if record.consent_status == ("obtained" if yes else "denied") or (
+            not yes and record.consent_status in ("withdrawn", "no_response", "not_requested")
+        ):
+            return record
         if yes:
             self.store.add_timeline(
                 record.id,

@@ -116,3 +116,15 @@ def test_asking_by_email_needs_an_address_and_the_words(portal):
         client.post("/api/v1/records/P1/consent/request", json={"channel": "email"}).json()["code"]
         == "consent.ask_missing"
     )
+
+
+def test_a_second_click_on_an_answer_changes_nothing(portal):
+    client, services, link, _ = portal
+    page = client.get(link).text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
+    for _ in range(2):  # the same page sent twice
+        response = client.post(link, data={"_csrf_token": token, "action": "consent_yes"})
+        assert response.status_code == 200, response.text
+    assert services.store.record("P1").consent_status == "obtained"
+    kinds = [e.kind for e in services.store.timeline("P1")]
+    assert kinds.count("consent.proof") == 1 and kinds.count("consent.refused") == 0
