@@ -36,6 +36,7 @@ from .portal import PortalService
 from .problems import EXCEPTION_HANDLERS
 from .publishing import FormService
 from .records import RecordService
+from .release import RecordRelease
 from .rights import RightsService
 from .rules_host import RulesHost
 from .secrets import load_secret
@@ -59,6 +60,7 @@ class Services:
         self.store = store or Store.open(config.database_url, secret=secret)
         self.rules = rules or RulesHost(config.rules_path)
         self.decisions = DecisionService(self.store, self.rules)
+        self.release = RecordRelease(self.decisions)
         self.lifecycles = LifecycleService(self.store, self.rules)
         self.blocklist = Blocklist(self.store, secret)
         self.records = RecordService(self.store, self.rules, self.blocklist)
@@ -128,10 +130,15 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                 route_handlers=[
                     decision_router(services.decisions),
                     ruleset_router(services.rules, services.store),
-                    record_router(services.store, services.records),
+                    record_router(services.store, services.records, services.release),
                     module_router(services.store, services.rules),
                     lifecycle_router(
-                        services.store, services.lifecycles, services.blocklist, services.sweep, services.portal
+                        services.store,
+                        services.lifecycles,
+                        services.blocklist,
+                        services.sweep,
+                        services.portal,
+                        services.release,
                     ),
                     access_router(services.store, services.sign_in, config.https),
                     settings_router(services.store, services.settings, services.decisions),

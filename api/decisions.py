@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated
 
 import msgspec
@@ -156,6 +157,23 @@ class DecisionService:
                 decisions.append(None)
                 errors.append(ItemError(index, exc.code, exc.message))
         return BatchResult(decisions, errors)
+
+    def release_fields(self, records: Sequence[StoredRecord], channel: str) -> list[Decision]:
+        """Ask, for each record, which of its module's fields may leave by `channel` now (F5, DS4).
+
+        The decisions rest on the state read with the records, so what is released matches what
+        was read; the settings are read once and each module's layout once.
+        """
+        settings = self.store.settings()
+        layouts: dict[str, ModuleLayout] = {}
+        decisions = []
+        for record in records:
+            layout = layouts.get(record.module)
+            if layout is None:
+                layout = layouts[record.module] = self.store.module(record.module)
+            query = DecisionQuery(question="field_release", record_id=record.id, channel=channel)
+            decisions.append(self.decide(query, Snapshot(settings, layout, record.state())))
+        return decisions
 
     def _snapshot(self, query: DecisionQuery) -> Snapshot:
         if query.record_id is not None:
