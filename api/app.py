@@ -140,7 +140,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                         services.portal,
                         services.release,
                     ),
-                    access_router(services.store, services.sign_in, config.https),
+                    access_router(services.store, services.auth, services.sign_in, config.https),
                     settings_router(services.store, services.settings, services.decisions),
                     rights_router(services.store, services.rights),
                     forms_router(services.store, services.forms, services.submissions),
