@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from .auth import Authenticator
 from .blocklist import Blocklist
+from .bodies import StrictJsonRequest
 from .config import Config
 from .decisions import DecisionService
 from .http.access import access_router
@@ -162,6 +163,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=StrictJsonRequest,
         lifespan=[background],
         openapi_config=OpenAPIConfig(
             title="lawful",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import Meta
@@ -25,6 +25,7 @@ from engine import (
     evaluate,
 )
 
+from .bodies import check_instants
 from .rules_host import RulesHost
 from .storage import ControllerSettings, ModuleLayout, RecordState, Snapshot, Store, StoredRecord
 
@@ -34,6 +35,8 @@ AwareDatetime = Annotated[dt.datetime, Meta(tz=True)]
 class DecisionQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A question about a stored record (`record_id`) or about facts given inline (`module` + `record`)."""
 
+    # A batch answers each query on its own: an instant out of range fails only its query (see decide).
+    checks_own_instants: ClassVar[bool] = True
     question: Question
     at: AwareDatetime | None = None
     record_id: str | None = None
@@ -120,6 +123,7 @@ class DecisionService:
 
     def decide(self, query: DecisionQuery, snapshot: Snapshot | None = None) -> Decision:
         """Answer one query; `snapshot` is what the store holds for it, when already read."""
+        check_instants(query)
         snapshot = snapshot if snapshot is not None else self._snapshot(query)
         request = self.request_for(query, snapshot)
         pin = query.ruleset_version or snapshot.settings.pinned_version
