@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from litestar import Litestar, Router, get
-from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -46,6 +45,7 @@ from .signin import SignInGuard
 from .storage import Store
 from .submissions import SubmissionService
 from .tokens import Signer
+from .web import NO_STORE
 
 log = logging.getLogger("lawful")
 
@@ -127,7 +127,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             # proxy may keep; problem answers (errors, unknown routes) say the same, see problems.py.
             Router(
                 "/",
-                cache_control=CacheControlHeader(no_store=True),
+                cache_control=NO_STORE,
                 route_handlers=[
                     decision_router(services.decisions),
                     ruleset_router(services.rules, services.store),

@@ -97,3 +97,20 @@ def test_asking_by_email_needs_an_address_and_the_words(portal):
         client.post("/api/v1/records/P1/consent/request", json={"channel": "email"}).json()["code"]
         == "consent.ask_missing"
     )
+
+
+def test_portal_pages_are_never_stored_by_browsers_or_proxies(portal):
+    """The portal shows the subject's data (C5, DS6): every answer under /p, errors included, is no-store."""
+    client, _, link, _ = portal
+    page = client.get(link)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    answers = [
+        page,
+        client.post(link, data={"_csrf_token": token, "action": "correct", "f.Last_Name": "van Visser"}),
+        client.post(link, data={"_csrf_token": "forged", "action": "copy"}),
+        client.get(link[:-3] + "xyz"),
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 403, 404]
+    assert "van Visser" in answers[1].text
+    for response in answers:
+        assert response.headers["cache-control"] == "no-store", response.url
