@@ -61,7 +61,8 @@ def decode_body(raw: bytes, kind: Any) -> Any:
 def check_instants(value: object) -> None:
     """Raise RequestError naming every instant in `value` outside EARLIEST and LATEST, by its JSON path.
 
-    A Struct type with `checks_own_instants` is skipped: its owner checks it when it uses it.
+    A Struct with `checks_own_instants` nested in `value` is not looked into: it is checked on its
+    own when it is used (a batch's queries are answered, or refused, one by one).
     """
     problems = [
         Problem("request.out_of_range", _range_problem(instant), path=path)
