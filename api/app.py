@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from litestar import Litestar, Router, get
-from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -18,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from .auth import Authenticator
 from .blocklist import Blocklist
+from .bodies import StrictJsonRequest
 from .config import Config
 from .decisions import DecisionService
 from .http.access import access_router
@@ -37,6 +37,7 @@ from .portal import PortalService
 from .problems import EXCEPTION_HANDLERS
 from .publishing import FormService
 from .records import RecordService
+from .release import RecordRelease
 from .rights import RightsService
 from .rules_host import RulesHost
 from .secrets import load_secret
@@ -45,6 +46,7 @@ from .signin import SignInGuard
 from .storage import Store
 from .submissions import SubmissionService
 from .tokens import Signer
+from .web import NO_STORE
 
 log = logging.getLogger("lawful")
 
@@ -72,6 +74,7 @@ class Services:
                 config.rules_path,
             )
         self.decisions = DecisionService(self.store, self.rules)
+        self.release = RecordRelease(self.decisions)
         self.lifecycles = LifecycleService(self.store, self.rules)
         self.blocklist = Blocklist(self.store, secret)
         self.records = RecordService(self.store, self.rules, self.blocklist)
@@ -146,16 +149,21 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             # proxy may keep; problem answers (errors, unknown routes) say the same, see problems.py.
             Router(
                 "/",
-                cache_control=CacheControlHeader(no_store=True),
+                cache_control=NO_STORE,
                 route_handlers=[
                     decision_router(services.decisions),
                     ruleset_router(services.rules, services.store),
-                    record_router(services.store, services.records),
+                    record_router(services.store, services.records, services.release),
                     module_router(services.store, services.rules),
                     lifecycle_router(
-                        services.store, services.lifecycles, services.blocklist, services.sweep, services.portal
+                        services.store,
+                        services.lifecycles,
+                        services.blocklist,
+                        services.sweep,
+                        services.portal,
+                        services.release,
                     ),
-                    access_router(services.store, services.sign_in, config.https),
+                    access_router(services.store, services.auth, services.sign_in, config.https),
                     settings_router(services.store, services.settings, services.decisions),
                     rights_router(services.store, services.rights),
                     forms_router(services.store, services.forms, services.submissions),
@@ -177,6 +185,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=StrictJsonRequest,
         lifespan=[background],
         openapi_config=OpenAPIConfig(
             title="lawful",

@@ -75,19 +75,27 @@ def new_api_key() -> tuple[str, str, str]:
 
 
 class Authenticator:
-    """Find the principal behind a request; verified keys are remembered for a few seconds."""
+    """Find the principal behind a request.
+
+    Verified keys of roles other than admin are remembered for KEY_CACHE_SECONDS, so that most
+    requests need no database read. Admin keys are checked against the database on every request,
+    and so is every key on a route only admins may use (see `allow`): a revoked admin key stops at
+    once on every server. Revoking a key or disabling a user here forgets this process's keys at
+    once; other processes forget a revoked non-admin key within KEY_CACHE_SECONDS.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[float, Principal]] = {}
 
-    def from_key(self, token: str) -> Principal:
-        """Return the principal of an API key, or raise AuthenticationError."""
-        with self._lock:
-            cached = self._keys.get(token)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+    def from_key(self, token: str, fresh: bool = False) -> Principal:
+        """Return the principal of an API key, or raise AuthenticationError; `fresh` reads the database."""
+        if not fresh:
+            with self._lock:
+                cached = self._keys.get(token)
+            if cached is not None and cached[0] > time.monotonic():
+                return cached[1]
         parts = token.split("_")
         if len(parts) < 3 or parts[0] != "lawful":
             raise AuthenticationError("auth.invalid_key", "expected an API key of the form lawful_<prefix>_<secret>")
@@ -96,9 +104,25 @@ class Authenticator:
             raise AuthenticationError("auth.invalid_key", "this API key is unknown or revoked")
         key: ApiKey = found[0]
         principal = Principal("key", key.name, key.role)
-        with self._lock:
-            self._keys[token] = (time.monotonic() + KEY_CACHE_SECONDS, principal)
+        if key.role != "admin":
+            with self._lock:
+                self._keys[token] = (time.monotonic() + KEY_CACHE_SECONDS, principal)
         return principal
+
+    def revoke_key(self, key_id: int) -> None:
+        """Revoke a key; this process stops accepting it at once."""
+        self.store.revoke_key(key_id)
+        self.forget_keys()
+
+    def disable_user(self, username: str, actor: str) -> None:
+        """Disable a user and end their sessions; this process forgets every verified key too."""
+        self.store.disable_user(username, actor)
+        self.forget_keys()
+
+    def forget_keys(self) -> None:
+        """Forget every verified key, so the next request with each is checked against the database."""
+        with self._lock:
+            self._keys.clear()
 
     def from_session(self, session_id: str) -> Principal | None:
         """Return the principal of a live web session, or None."""
@@ -119,11 +143,11 @@ class Authenticator:
             found = self._keys.get(header[7:].strip())
         return found[1] if found is not None and found[0] > time.monotonic() else None
 
-    def principal(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-        """Authenticate a request by its bearer key or its session cookie."""
+    def principal(self, connection: ASGIConnection[Any, Any, Any, Any], fresh: bool = False) -> Principal:
+        """Authenticate a request by its bearer key or its session cookie; `fresh` checks a key in the database."""
         header = connection.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            return self.from_key(header[7:].strip())
+            return self.from_key(header[7:].strip(), fresh)
         session_id = connection.cookies.get(SESSION_COOKIE)
         if session_id:
             principal = self.from_session(session_id)
@@ -159,14 +183,15 @@ def end_session_cookie(secure: bool = False) -> Cookie:
     return Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True, secure=secure, samesite="strict")
 
 
-def _check(roles: tuple[str, ...]) -> Any:
+def _check(roles: tuple[str, ...], fresh: bool) -> Any:
     # Run before each request (litestar guards copy the handler on every call, which costs more
     # than the check). Async so that no request is handed to a thread: a known key is a dict
-    # lookup; only a key not seen for a while, or a session, reads the database, off the loop.
+    # lookup; only a key not seen for a while, a `fresh` route, or a session reads the database,
+    # off the loop.
     async def check(connection: Request[Any, Any, Any]) -> None:
         auth: Authenticator = connection.app.state.services.auth
-        known = auth.cached(connection)
-        principal = known if known is not None else await asyncio.to_thread(auth.principal, connection)
+        known = None if fresh else auth.cached(connection)
+        principal = known if known is not None else await asyncio.to_thread(auth.principal, connection, fresh)
         if principal.role not in roles:
             raise AccessError(
                 "auth.forbidden", f"this needs the role {' or '.join(roles)}; you have the role {principal.role}"
@@ -184,12 +209,23 @@ def _check(roles: tuple[str, ...]) -> Any:
 
 
 def allow(*roles: str, doc: str = "") -> dict[str, Any]:
-    """Route options that check the caller's role, and say which roles in the OpenAPI document."""
+    """Route options that check the caller's role, and say which roles in the OpenAPI document.
+
+    A route only admins may use (users, keys, settings, layouts, the switch...) checks the caller's
+    key against the database on every request, never a remembered one: a revoked admin key must
+    not make new keys or change settings for a moment longer, on any server.
+    """
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
+    fresh = roles == ("admin",)
     text = f"{doc} Roles: {', '.join(roles)}.".strip()
-    return {"before_request": _check(roles), "security": [{"bearer": []}], "description": text, "opt": {"roles": roles}}
+    return {
+        "before_request": _check(roles, fresh),
+        "security": [{"bearer": []}],
+        "description": text,
+        "opt": {"roles": roles, "fresh": fresh},
+    }
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

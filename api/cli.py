@@ -105,14 +105,16 @@ def cmd_decide(args: argparse.Namespace) -> int:
         print(f"error: {args.request}: no such file (expected a decision request as JSON)", file=sys.stderr)
         return 2
     text = sys.stdin.buffer.read() if args.request == "-" else Path(args.request).read_bytes()
+    from .bodies import decode_body
+
     if args.stored:
         from .app import Services
         from .decisions import DecisionQuery
 
         services = Services(Config.from_env(database_url=args.database, rules_path=args.rules))
-        decision = services.decisions.decide(msgspec.json.decode(text, type=DecisionQuery))
+        decision = services.decisions.decide(decode_body(text, DecisionQuery))
     else:
-        request = msgspec.json.decode(text, type=DecisionRequest)
+        request = decode_body(text, DecisionRequest)
         decision = evaluate(load_library(args.rules).active(request.at, args.version), request)
     print(msgspec.json.format(msgspec.json.encode(decision)).decode())
     return 0 if decision.effect == "allow" else 3

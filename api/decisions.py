@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import Meta
@@ -24,6 +25,7 @@ from engine import (
     evaluate,
 )
 
+from .bodies import check_instants
 from .rules_host import RulesHost
 from .storage import ControllerSettings, ModuleLayout, RecordState, Snapshot, Store, StoredRecord
 
@@ -33,6 +35,8 @@ AwareDatetime = Annotated[dt.datetime, Meta(tz=True)]
 class DecisionQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A question about a stored record (`record_id`) or about facts given inline (`module` + `record`)."""
 
+    # A batch answers each query on its own: an instant out of range fails only its query (see decide).
+    checks_own_instants: ClassVar[bool] = True
     question: Question
     at: AwareDatetime | None = None
     record_id: str | None = None
@@ -119,6 +123,7 @@ class DecisionService:
 
     def decide(self, query: DecisionQuery, snapshot: Snapshot | None = None) -> Decision:
         """Answer one query; `snapshot` is what the store holds for it, when already read."""
+        check_instants(query)
         snapshot = snapshot if snapshot is not None else self._snapshot(query)
         request = self.request_for(query, snapshot)
         pin = query.ruleset_version or snapshot.settings.pinned_version
@@ -156,6 +161,23 @@ class DecisionService:
                 decisions.append(None)
                 errors.append(ItemError(index, exc.code, exc.message))
         return BatchResult(decisions, errors)
+
+    def release_fields(self, records: Sequence[StoredRecord], channel: str) -> list[Decision]:
+        """Ask, for each record, which of its module's fields may leave by `channel` now (F5, DS4).
+
+        The decisions rest on the state read with the records, so what is released matches what
+        was read; the settings are read once and each module's layout once.
+        """
+        settings = self.store.settings()
+        layouts: dict[str, ModuleLayout] = {}
+        decisions = []
+        for record in records:
+            layout = layouts.get(record.module)
+            if layout is None:
+                layout = layouts[record.module] = self.store.module(record.module)
+            query = DecisionQuery(question="field_release", record_id=record.id, channel=channel)
+            decisions.append(self.decide(query, Snapshot(settings, layout, record.state())))
+        return decisions
 
     def _snapshot(self, query: DecisionQuery) -> Snapshot:
         if query.record_id is not None:

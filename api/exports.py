@@ -34,24 +34,22 @@ def spreadsheet_safe(value: Any) -> str:
 
 
 def records_csv(records: Iterable[StoredRecord], layouts: dict[str, ModuleLayout]) -> bytes:
-    """Write records as CSV, one row per record, columns by field label, UTF-8 with BOM."""
-    rows = list(records)
+    """Write records as CSV, one row per record, columns by field label, UTF-8 with BOM.
+
+    Every cell goes through spreadsheet_safe, the header's too: field labels and module names are
+    text an administrator typed, or a CRM's metadata brought in, and run as formulas as well.
+    """
+    chosen = list(records)
     columns: list[tuple[str, str]] = []
-    for record in rows:
+    for record in chosen:
         for field in layouts[record.module].fields:
             if field.name in record.data and (field.name, field.label) not in columns:
                 columns.append((field.name, field.label))
+    table: list[list[Any]] = [["Module", "Record Id", *(label for _, label in columns)]]
+    table += [[record.module, record.id, *(record.data.get(name) for name, _ in columns)] for record in chosen]
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(["Module", "Record Id", *(label for _, label in columns)])
-    for record in rows:
-        writer.writerow(
-            [
-                record.module,
-                spreadsheet_safe(record.id),
-                *(spreadsheet_safe(record.data.get(name)) for name, _ in columns),
-            ]
-        )
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in table)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import msgspec
@@ -11,6 +10,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from engine import LawfulError, Problem
+
+from .bodies import ENUM_ERROR, allowed_values
 
 log = logging.getLogger("lawful.api")
 MEDIA_TYPE = "application/problem+json"
@@ -101,43 +102,17 @@ def on_lawful_error(request: Request[Any, Any, Any], exc: LawfulError) -> Respon
     )
 
 
-_ENUM = re.compile(r"^Invalid enum value (?P<found>.+) - at \$(?P<path>(?:\.[A-Za-z_]\w*|\[\d+\])*)$")
-
-
-def _choices(annotation: Any, path: str) -> list[str] | None:
-    """The values a request body allows at a msgspec error path (`$.queries[0].question`), if an enum."""
-    info: Any = msgspec.inspect.type_info(annotation)
-    for step in re.findall(r"\.(\w+)|\[\d+\]", path):
-        while isinstance(info, msgspec.inspect.UnionType):
-            info = next((t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)), None)
-        if isinstance(info, msgspec.inspect.StructType) and step:
-            info = next((f.type for f in info.fields if f.encode_name == step), None)
-        elif isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)) and not step:
-            info = info.item_type
-        elif isinstance(info, msgspec.inspect.DictType) and step:
-            info = info.value_type
-        else:
-            return None
-    while isinstance(info, msgspec.inspect.UnionType):
-        info = next((t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)), None)
-    if isinstance(info, msgspec.inspect.LiteralType):
-        return [str(v) for v in info.values]
-    if isinstance(info, msgspec.inspect.EnumType):
-        return [str(m.value) for m in info.cls]
-    return None
-
-
 def _explained(request: Request[Any, Any, Any], message: str) -> str:
     """msgspec's words, with what was expected where it does not say: the allowed values of an
     enum, or that the body must be JSON."""
     if message.startswith(("JSON is malformed", "Input data was truncated")):
         return f"expected a JSON body, found malformed JSON: {message}"
-    found = _ENUM.match(message)
+    found = ENUM_ERROR.match(message)
     if found is None:
         return message
     try:
         annotation = request.route_handler.parsed_fn_signature.parameters["data"].annotation
-        allowed = _choices(annotation, found["path"])
+        allowed = allowed_values(annotation, found["path"])
     except (KeyError, TypeError, AttributeError):
         allowed = None
     if not allowed:

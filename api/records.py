@@ -25,8 +25,18 @@ from .addresses import email_problem
 from .blocklist import Blocklist
 from .decisions import engine_settings, module_facts
 from .importer import content_hash
+from .release import whole
 from .rules_host import RulesHost
-from .storage import RECORD_ID_PATTERN, FieldLayout, ModuleLayout, NewRecord, Store, StoredRecord, TimelineRow
+from .storage import (
+    RECORD_ID_PATTERN,
+    FieldLayout,
+    ModuleLayout,
+    NewRecord,
+    ReleasedRecord,
+    Store,
+    StoredRecord,
+    TimelineRow,
+)
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
@@ -39,9 +49,12 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 
 
 class AddedRecord(msgspec.Struct, frozen=True):
-    """A record that was added, and the decision that let it in (with any warnings)."""
+    """A record that was added, and the decision that let it in (with any warnings).
 
-    record: StoredRecord
+    The service gives the record whole; the API leaves out what the caller may not see (see release).
+    """
+
+    record: ReleasedRecord
     decision: Decision
 
 
@@ -205,7 +218,7 @@ class RecordService:
                     for w in decision.warnings
                 ],
             )
-        return AddedRecord(self.store.record(record_id), decision)
+        return AddedRecord(whole(self.store.record(record_id)), decision)
 
     def rectify(
         self, record_id: str, changes: dict[str, Any], actor: str, reason: str = "rectification"

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
+from litestar.datastructures import CacheControlHeader
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -17,6 +18,8 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+# For answers that hold personal data or a moment's state: no browser or proxy may keep them.
+NO_STORE = CacheControlHeader(no_store=True)
 TEXT = {
     "confirm_title": ("Confirm your email address", "Bevestig uw e-mailadres"),
     "confirm_intro": (

@@ -9,7 +9,8 @@ import sys
 from api.app import Services, create_app
 from api.config import Config
 from api.demo import seed_demo
-from api.storage import Store
+from api.demo.layouts import demo_layouts
+from api.storage import ControllerSettings, Store
 from tests.conftest import ROOT, RULES, TEST_SECRET, client_for
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -45,6 +46,25 @@ def test_first_decision_example(tmp_path):
         (f["field"], f["effect"], f["decided_by"]) for f in expected["fields"]
     ]
     assert body["ruleset"]["name"] == "gdpr" and body["ruleset"]["version"] == expected["ruleset"]["version"]
+
+
+def test_released_record_example(tmp_path):
+    """What callers see of a record (F5): the example is what an app key reads."""
+    example = next(json.loads(b) for b in blocks("json") if '"withheld"' in b)
+    store = Store.open(f"sqlite:///{tmp_path / 'lawful.db'}", secret=TEST_SECRET)
+    services = Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=store)
+    for layout in demo_layouts():
+        store.put_module(layout, "t")
+    store.save_settings(
+        ControllerSettings(compliance_enabled=True, modules=("Leads",), withheld=("api.sensitive",)), "t"
+    )
+    services.records.add(
+        "Leads", {**example["data"], "Date_of_Birth": "1990-01-02"}, source={"kind": "api"}, actor="t", record_id="L1"
+    )
+    services.lifecycles.set_basis("L1", example["basis"], actor="t")
+    with client_for(create_app(services.config, services), store, "app") as client:
+        body = client.get(f"/api/v1/records/{example['id']}").json()
+    assert {key: body[key] for key in example if key != "..."} == {k: v for k, v in example.items() if k != "..."}
 
 
 def test_check_example_output(tmp_path):

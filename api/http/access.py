@@ -14,6 +14,7 @@ from engine import AuthenticationError
 from ..auth import (
     ROLES,
     SESSION_COOKIE,
+    Authenticator,
     Principal,
     Role,
     allow,
@@ -59,7 +60,7 @@ class CreatedKey(msgspec.Struct, frozen=True):
     info: ApiKey
 
 
-def access_router(store: Store, guard: SignInGuard, secure_cookies: bool = False) -> Router:
+def access_router(store: Store, auth: Authenticator, guard: SignInGuard, secure_cookies: bool = False) -> Router:
     """Routes for signing in and managing users and keys; session cookies are Secure when `secure_cookies`."""
 
     @post(
@@ -101,7 +102,7 @@ def access_router(store: Store, guard: SignInGuard, secure_cookies: bool = False
         "/users/{username:str}", sync_to_thread=True, summary="Disable a user and end their sessions", **allow("admin")
     )
     def disable_user(request: Request[Any, Any, Any], username: FromPath[str]) -> None:
-        store.disable_user(username, principal_of(request).actor)
+        auth.disable_user(username, principal_of(request).actor)
 
     @post(
         "/keys",
@@ -120,7 +121,7 @@ def access_router(store: Store, guard: SignInGuard, secure_cookies: bool = False
 
     @delete("/keys/{key_id:int}", sync_to_thread=True, summary="Revoke an API key", **allow("admin"))
     def revoke_key(key_id: FromPath[int]) -> None:
-        store.revoke_key(key_id)
+        auth.revoke_key(key_id)
 
     return Router(
         "/api/v1",

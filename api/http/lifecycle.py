@@ -17,7 +17,8 @@ from ..auth import allow, principal_of
 from ..blocklist import Blocklist
 from ..lifecycles import BulkResult, LifecycleService
 from ..portal import ConsentAsk, PortalService
-from ..storage import BlockEntry, Lia, RecordFilter, Store, StoredRecord
+from ..release import RELEASE_DOC, RecordRelease
+from ..storage import BlockEntry, Lia, RecordFilter, ReleasedRecord, Store, StoredRecord
 
 Channel = Literal["email", "portal", "phone", "form", "ui", "api"]
 Text = Annotated[str, Meta(min_length=1, max_length=5000)]
@@ -88,29 +89,33 @@ def lifecycle_router(
     blocklist: Blocklist,
     sweep_all: Callable[[str], dict[str, int]],
     portal: PortalService,
+    release: RecordRelease,
 ) -> Router:
-    """Routes for record lifecycles and the records they change."""
+    """Routes for record lifecycles and the records they change, answered with the fields released to the caller."""
 
     def actor(request: Request[Any, Any, Any]) -> str:
         return principal_of(request).actor
+
+    def shown(request: Request[Any, Any, Any], record: StoredRecord) -> ReleasedRecord:
+        return release.one_for_role(principal_of(request).role, record)
 
     @post(
         "/records/{record_id:str}/consent/request",
         status_code=200,
         sync_to_thread=True,
         summary="Ask for consent (C1, C2)",
-        **allow("app", "admin"),
+        **allow("app", "admin", doc=RELEASE_DOC),
     )
     def request_consent(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentRequest]
-    ) -> StoredRecord:
+    ) -> ReleasedRecord:
         if data.channel == "email":
             if data.ask is None:
                 raise RequestError(
                     "consent.ask_missing", "a request by email says what is asked: purpose and wording - at $.ask"
                 )
-            return portal.ask_consent(record_id, data.ask, actor=actor(request), lang=data.lang)
-        return lifecycles.consent_event(
+            return shown(request, portal.ask_consent(record_id, data.ask, actor=actor(request), lang=data.lang))
+        record = lifecycles.consent_event(
             record_id,
             "request_sent",
             channel=data.channel,
@@ -118,33 +123,35 @@ def lifecycle_router(
             actor=actor(request),
             lang=data.lang,
         )
+        return shown(request, record)
 
     @post(
         "/records/{record_id:str}/consent/answer",
         status_code=200,
         sync_to_thread=True,
         summary="Record the answer (C1, C2)",
-        **allow("app", "admin"),
+        **allow("app", "admin", doc=RELEASE_DOC),
     )
     def answer_consent(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentAnswer]
-    ) -> StoredRecord:
+    ) -> ReleasedRecord:
         event = "answer_obtained" if data.answer == "obtained" else "answer_denied"
-        return lifecycles.consent_event(
+        record = lifecycles.consent_event(
             record_id, event, channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang
         )
+        return shown(request, record)
 
     @post(
         "/records/{record_id:str}/consent/given",
         status_code=200,
         sync_to_thread=True,
         summary="The subject gave consent unasked (C5)",
-        **allow("app", "admin"),
+        **allow("app", "admin", doc=RELEASE_DOC),
     )
     def give_consent(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
-    ) -> StoredRecord:
-        return lifecycles.consent_event(
+    ) -> ReleasedRecord:
+        record = lifecycles.consent_event(
             record_id,
             "consent_given",
             channel=data.channel,
@@ -152,31 +159,34 @@ def lifecycle_router(
             actor=actor(request),
             lang=data.lang,
         )
+        return shown(request, record)
 
     @post(
         "/records/{record_id:str}/consent/withdraw",
         status_code=200,
         sync_to_thread=True,
         summary="Withdraw consent (C2, Art. 7(3))",
-        **allow("app", "admin"),
+        **allow("app", "admin", doc=RELEASE_DOC),
     )
     def withdraw_consent(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
-    ) -> StoredRecord:
-        return lifecycles.consent_event(
+    ) -> ReleasedRecord:
+        record = lifecycles.consent_event(
             record_id, "withdrawn", channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang
         )
+        return shown(request, record)
 
     @put(
         "/records/{record_id:str}/basis",
         sync_to_thread=True,
         summary="Set one record's basis (P1, P2, P6)",
-        **allow("app", "admin"),
+        **allow("app", "admin", doc=RELEASE_DOC),
     )
     def set_basis(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[BasisChange]
-    ) -> StoredRecord:
-        return lifecycles.set_basis(record_id, data.basis, actor=actor(request), lia_id=data.lia_id, lang=data.lang)
+    ) -> ReleasedRecord:
+        record = lifecycles.set_basis(record_id, data.basis, actor=actor(request), lia_id=data.lia_id, lang=data.lang)
+        return shown(request, record)
 
     @post(
         "/bases",
@@ -193,13 +203,19 @@ def lifecycle_router(
             where = msgspec.structs.replace(where, module=store.resolve_module(where.module))
         return lifecycles.set_basis_many(data.basis, where, actor=actor(request), lia_id=data.lia_id)
 
-    @get("/reviews", sync_to_thread=True, summary="Records whose basis is due for review (P5)", **allow("admin", "app"))
+    @get(
+        "/reviews",
+        sync_to_thread=True,
+        summary="Records whose basis is due for review (P5)",
+        **allow("admin", "app", doc=RELEASE_DOC),
+    )
     def reviews(
         request: Request[Any, Any, Any],
         module: Annotated[str | None, QueryParameter()] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> list[StoredRecord]:
-        return lifecycles.due_for_review(store.resolve_module(module) if module else None, limit)
+    ) -> list[ReleasedRecord]:
+        due = lifecycles.due_for_review(store.resolve_module(module) if module else None, limit)
+        return release.for_role(principal_of(request).role, due)
 
     @post(
         "/lias",

@@ -13,7 +13,7 @@ from engine import Lang, LawfulError
 from ..portal import PortalService
 from ..storage import FieldLayout, ModuleLayout, PortalLink, StoredRecord
 from ..tokens import Signer
-from ..web import form_pairs, html, render, texts
+from ..web import NO_STORE, form_pairs, html, render, texts
 
 PAGE_SECONDS = 24 * 3600
 _ACTIONS = ("consent_yes", "consent_no", "withdraw", "correct", "copy", "erase")
@@ -174,4 +174,5 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
             return page(token, link, store.record(record.id), lang, failure=exc.message, errors=errors, status=409)
         return page(token, link, record, lang, notice=t[f"portal_done_{action}"])
 
-    return Router("/p", route_handlers=[show, act], include_in_schema=False)
+    # Every portal page shows the subject's data, or tells whether a link is live: never kept.
+    return Router("/p", route_handlers=[show, act], include_in_schema=False, cache_control=NO_STORE)

@@ -14,7 +14,7 @@ from forms import CSRF_FIELD, render_form, render_thank_you
 
 from ..problems import ThrottledError
 from ..submissions import CONFIRM_PAGE_SECONDS, FORM_TOKEN_SECONDS, RATE_WINDOW, SubmissionService
-from ..web import form_pairs, html, render, texts
+from ..web import NO_STORE, form_pairs, html, render, texts
 
 MAX_BODY = 256 * 1024
 
@@ -72,7 +72,9 @@ def public_router(submissions: SubmissionService) -> Router:
         )
         return html(body, headers={"Content-Disposition": f'inline; filename="{slug}-{lang}.html"'})
 
-    @post("/{slug:str}", include_in_schema=False, request_max_body_size=MAX_BODY)
+    # A submission's answer may show what the subject typed (a form in error) and confirmation pages
+    # tell the state of a link: no browser or proxy keeps them. The empty form and snippet may be kept.
+    @post("/{slug:str}", include_in_schema=False, request_max_body_size=MAX_BODY, cache_control=NO_STORE)
     async def submit(
         request: Request[Any, Any, Any],
         slug: FromPath[str],
@@ -123,7 +125,7 @@ def public_router(submissions: SubmissionService) -> Router:
             )
         return html(render_thank_you(form, lang=lang, embed=embedded))
 
-    @get("/confirm/{token:str}", sync_to_thread=True, include_in_schema=False)
+    @get("/confirm/{token:str}", sync_to_thread=True, include_in_schema=False, cache_control=NO_STORE)
     def confirm_page(token: FromPath[str], lang: FromQuery[str | None] = None) -> Response[str]:
         # Mail scanners open links: opening this page changes nothing; the button does.
         found = submissions.pending(token)
@@ -143,7 +145,7 @@ def public_router(submissions: SubmissionService) -> Router:
             200 if state in ("ready", "already") else 410 if state == "expired" else 404,
         )
 
-    @post("/confirm/{token:str}", include_in_schema=False, request_max_body_size=4096)
+    @post("/confirm/{token:str}", include_in_schema=False, request_max_body_size=4096, cache_control=NO_STORE)
     async def confirm(
         request: Request[Any, Any, Any], token: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Response[str]:
@@ -169,7 +171,7 @@ def public_router(submissions: SubmissionService) -> Router:
             status,
         )
 
-    @post("/resend/{submission_id:str}", include_in_schema=False, request_max_body_size=4096)
+    @post("/resend/{submission_id:str}", include_in_schema=False, request_max_body_size=4096, cache_control=NO_STORE)
     async def resend(
         request: Request[Any, Any, Any], submission_id: FromPath[str], lang: FromQuery[str | None] = None
     ) -> Response[str]:

@@ -14,8 +14,9 @@ from engine import Lang, RequestError, expected_one_of
 from ..auth import ROLES, allow, principal_of
 from ..layouts import check_layout, check_marking
 from ..records import AddedRecord, RecordService
+from ..release import RELEASE_DOC, RecordRelease
 from ..rules_host import RulesHost
-from ..storage import RECORD_ID_PATTERN, ModuleLayout, Store, StoredRecord, TimelineEntry
+from ..storage import RECORD_ID_PATTERN, ModuleLayout, ReleasedRecord, Store, TimelineEntry
 
 
 class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -27,35 +28,42 @@ class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lang: Lang = "en"
 
 
-def record_router(store: Store, records: RecordService) -> Router:
-    """Routes under /api/v1/records."""
+def record_router(store: Store, records: RecordService, release: RecordRelease) -> Router:
+    """Routes under /api/v1/records; records are answered with only the fields released to the caller."""
 
     @post(
         "/",
         status_code=201,
         sync_to_thread=True,
         summary="Add a record; a blocklisted subject warns or is refused (B1, CC3)",
-        **allow("app", "admin"),
+        **allow("app", "admin", doc=RELEASE_DOC),
     )
     def add_record(request: Request[Any, Any, Any], data: JSONBody[NewRecordBody]) -> AddedRecord:
-        actor = principal_of(request).actor
-        return records.add(
-            data.module, data.data, source={"kind": "api", "by": actor}, actor=actor, record_id=data.id, lang=data.lang
+        caller = principal_of(request)
+        added = records.add(
+            data.module,
+            data.data,
+            source={"kind": "api", "by": caller.actor},
+            actor=caller.actor,
+            record_id=data.id,
+            lang=data.lang,
         )
+        return msgspec.structs.replace(added, record=release.one_for_role(caller.role, added.record))
 
     @get(
         "/",
         sync_to_thread=True,
         summary="List records, filtered by module, basis and consent status (P4)",
-        **allow("app", "admin"),
+        **allow("app", "admin", doc=RELEASE_DOC),
     )
     def list_records(
+        request: Request[Any, Any, Any],
         module: FromQuery[str | None] = None,
         basis: FromQuery[str | None] = None,
         consent_status: FromQuery[str | None] = None,
         after: Annotated[str | None, QueryParameter(description="Return records whose id sorts after this one")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> list[StoredRecord]:
+    ) -> list[ReleasedRecord]:
         name = store.resolve_module(module) if module else None
         params = records.rules.active(store.clock(), store.settings().pinned_version).parameters
         for key, value, known in (
@@ -64,11 +72,17 @@ def record_router(store: Store, records: RecordService) -> Router:
         ):
             if value is not None and value not in known:
                 raise RequestError("request.unknown_value", f"{expected_one_of(key, value, known)} - at ?{key}")
-        return store.records(module=name, basis=basis, consent_status=consent_status, limit=limit, after=after)
+        found = store.records(module=name, basis=basis, consent_status=consent_status, limit=limit, after=after)
+        return release.for_role(principal_of(request).role, found)
 
-    @get("/{record_id:str}", sync_to_thread=False, summary="One record with its source (D1)", **allow("app", "admin"))
-    def one_record(record_id: FromPath[str]) -> StoredRecord:
-        return store.record(record_id)
+    @get(
+        "/{record_id:str}",
+        sync_to_thread=True,
+        summary="One record with its source (D1)",
+        **allow("app", "admin", doc=RELEASE_DOC),
+    )
+    def one_record(request: Request[Any, Any, Any], record_id: FromPath[str]) -> ReleasedRecord:
+        return release.one_for_role(principal_of(request).role, store.record(record_id))
 
     @get(
         "/{record_id:str}/timeline",

@@ -38,7 +38,7 @@ from ..publishing import FormService
 from ..signin import SignInGuard
 from ..storage import ModuleLayout, Store
 from ..tokens import Signer
-from ..web import form_pairs, html, render, texts
+from ..web import NO_STORE, form_pairs, html, render, texts
 
 ROLES = ("marketer", "admin")
 PREVIEW_TOKEN = "preview"  # noqa: S105 - a preview's form posts nowhere; its CSRF field only shows where the token goes
@@ -408,4 +408,5 @@ def ui_router(
         "/ui",
         route_handlers=[home, login_page, login, logout, list_forms, create, builder, save, preview, live],
         include_in_schema=False,
+        cache_control=NO_STORE,  # pages with CSRF tokens and a signed-in user's work
     )

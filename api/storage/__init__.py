@@ -13,8 +13,10 @@ from .models import (
     Lia,
     ModuleLayout,
     RecordState,
+    ReleasedRecord,
     StoredRecord,
     TimelineEntry,
+    WithheldField,
 )
 from .portal import PortalLink
 from .rights import RightKind, RightsRequest
@@ -33,6 +35,7 @@ __all__ = [
     "Lia",
     "ModuleLayout",
     "RecordState",
+    "ReleasedRecord",
     "NewRecord",
     "FormVersion",
     "PortalLink",
@@ -47,5 +50,6 @@ __all__ = [
     "TimelineEntry",
     "TimelineRow",
     "UpsertResult",
+    "WithheldField",
     "utc_now",
 ]

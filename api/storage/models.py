@@ -104,6 +104,29 @@ class StoredRecord(Struct, frozen=True, kw_only=True):
     basis_set_at: dt.datetime | None = None
     consent_changed_at: dt.datetime | None = None
 
+    def state(self) -> RecordState:
+        """Return what a decision reads of this record, as read together with its data."""
+        return RecordState(**{name: getattr(self, name) for name in RecordState.__struct_fields__})
+
+
+class WithheldField(Struct, frozen=True):
+    """A field left out of a record for the caller who reads it, and why (F5, DS4).
+
+    `decided_by` is the id of the rule that withheld it; null for a value of a field the module's
+    layout no longer has, which no rule can release.
+    """
+
+    field: str
+    decided_by: str | None
+    reason: str
+
+
+class ReleasedRecord(StoredRecord, frozen=True, kw_only=True):
+    """A record as one caller may see it: `data` holds only the fields released to them, `withheld`
+    names every field of the module left out, with the rule that decided (F5, DS4)."""
+
+    withheld: tuple[WithheldField, ...] = ()
+
 
 class TimelineEntry(Struct, frozen=True, kw_only=True):
     """One event on a record's timeline (A1)."""

@@ -36,12 +36,87 @@ def test_bad_and_revoked_keys(app, services):
         assert client.get("/api/v1/records").json()["code"] == "auth.invalid_key"
         client.headers["Authorization"] = f"Bearer {token[:-1]}x"
         assert client.get("/api/v1/records").json()["code"] == "auth.invalid_key"
-        prefix = token.split("_")[1]
-        key = next(k for k in services.store.keys() if k.prefix == prefix)
-        services.store.revoke_key(key.id)
-        services.auth._keys.clear()  # the cache keeps a verified key for at most 10 seconds
+        services.auth.revoke_key(key_id(services, token))
         client.headers["Authorization"] = f"Bearer {token}"
         assert client.get("/api/v1/records").status_code == 401
+
+
+def key_id(services, token):
+    prefix = token.split("_")[1]
+    return next(k.id for k in services.store.keys() if k.prefix == prefix)
+
+
+def test_a_key_revoked_through_the_api_stops_at_once(app, services, client):
+    """R2: a revoked key must not keep working from this process's memory of it."""
+    made = client.post("/api/v1/keys", json={"name": "crm", "role": "app"}).json()
+    other_admin = admin_key(services.store)
+    with TestClient(app) as caller:
+        caller.headers["Authorization"] = f"Bearer {made['key']}"
+        assert caller.get("/api/v1/records").status_code == 200  # verified, and remembered
+        assert client.delete(f"/api/v1/keys/{made['info']['id']}").status_code == 204
+        refused = caller.get("/api/v1/records")
+        assert refused.status_code == 401 and refused.json()["code"] == "auth.invalid_key"
+        caller.headers["Authorization"] = f"Bearer {other_admin}"
+        assert caller.get("/api/v1/records").status_code == 200
+        assert client.delete(f"/api/v1/keys/{key_id(services, other_admin)}").status_code == 204
+        assert caller.post("/api/v1/keys", json={"name": "mine", "role": "admin"}).status_code == 401
+    assert [k.name for k in services.store.keys() if k.name == "mine"] == []
+
+
+def test_admin_keys_revoked_by_another_server_stop_at_once(app, services):
+    """R2: another worker or `lawful key revoke` changes only the database; admin keys are checked there every time."""
+    token = admin_key(services.store)
+    with TestClient(app) as caller:
+        caller.headers["Authorization"] = f"Bearer {token}"
+        assert caller.get("/api/v1/records").status_code == 200
+        assert caller.get("/api/v1/settings").status_code == 200
+        services.store.revoke_key(key_id(services, token))  # as another process would
+        assert caller.post("/api/v1/keys", json={"name": "mine", "role": "admin"}).status_code == 401
+        assert caller.get("/api/v1/settings").status_code == 401
+        assert caller.get("/api/v1/records").status_code == 401  # no admin key is remembered
+
+
+def test_other_keys_revoked_by_another_server_stop_within_the_cache_window(app, services, monkeypatch):
+    """The window README documents: a non-admin key revoked elsewhere works for at most KEY_CACHE_SECONDS."""
+    import api.auth
+
+    token = admin_key(services.store, "app")
+    with TestClient(app) as caller:
+        caller.headers["Authorization"] = f"Bearer {token}"
+        assert caller.get("/api/v1/records").status_code == 200
+        services.store.revoke_key(key_id(services, token))  # as another process would
+        assert caller.get("/api/v1/records").status_code == 200
+        later = api.auth.time.monotonic() + api.auth.KEY_CACHE_SECONDS
+        monkeypatch.setattr(api.auth.time, "monotonic", lambda: later)
+        assert caller.get("/api/v1/records").status_code == 401
+
+
+def test_routes_only_admins_may_use_never_trust_a_remembered_key(app):
+    checked = 0
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            roles = handler.opt.get("roles")
+            if roles is None:
+                continue
+            manages_access = any(part in route.path for part in ("/users", "/keys", "/settings"))
+            if roles == ("admin",) or manages_access:
+                assert handler.opt["fresh"] is True, route.path
+                checked += 1
+            else:
+                assert handler.opt["fresh"] is False, route.path
+    assert checked > 20
+
+
+def test_disabling_a_user_ends_their_session_at_once(app, services, client):
+    services.store.add_user("ana", hash_password("correct horse battery"), "analyst", "t")
+    with TestClient(app) as browser:
+        assert (
+            browser.post("/api/v1/session", json={"username": "ana", "password": "correct horse battery"}).status_code
+            == 200
+        )
+        assert browser.get("/api/v1/rulesets").status_code == 200
+        assert client.delete("/api/v1/users/ana").status_code == 204
+        assert browser.get("/api/v1/rulesets").status_code == 401
 
 
 def test_users_keys_and_who_made_a_change(client, services):

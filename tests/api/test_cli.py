@@ -66,7 +66,7 @@ def test_decide_reads_a_request(tmp_path, capsys):
     assert code == 0 and json.loads(out)["decided_by"] == "basis.public_task.allows"
     request.write_text('{"question": "processing", "at": "2026-03-01T00:00:00Z"}')
     code, _, err = run(capsys, "decide", str(request), "--rules", str(RULES))
-    assert code == 2 and "Object missing required field `module`" in err
+    assert code == 2 and "Object missing required field 'module' - at $" in err
 
 
 def test_import_and_modules(tmp_path, capsys, monkeypatch):

@@ -128,3 +128,20 @@ def test_a_second_click_on_an_answer_changes_nothing(portal):
     assert services.store.record("P1").consent_status == "obtained"
     kinds = [e.kind for e in services.store.timeline("P1")]
     assert kinds.count("consent.proof") == 1 and kinds.count("consent.refused") == 0
+
+
+def test_portal_pages_are_never_stored_by_browsers_or_proxies(portal):
+    """The portal shows the subject's data (C5, DS6): every answer under /p, errors included, is no-store."""
+    client, _, link, _ = portal
+    page = client.get(link)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    answers = [
+        page,
+        client.post(link, data={"_csrf_token": token, "action": "correct", "f.Last_Name": "van Visser"}),
+        client.post(link, data={"_csrf_token": "forged", "action": "copy"}),
+        client.get(link[:-3] + "xyz"),
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 403, 404]
+    assert "van Visser" in answers[1].text
+    for response in answers:
+        assert response.headers["cache-control"] == "no-store", response.url

@@ -95,6 +95,11 @@ def test_a_request_from_an_unknown_subject_is_recorded_and_answered(mailed, smtp
 
 def test_ds5_portability_sends_csv_and_json_that_spreadsheets_cannot_run(mailed, smtp):
     client, _ = mailed
+    layout = client.get("/api/v1/modules/Leads").json()
+    fields = [
+        {**f, "label": '=HYPERLINK("http://y.example")'} if f["name"] == "Last_Name" else f for f in layout["fields"]
+    ]
+    assert client.put("/api/v1/modules/Leads", json={**layout, "fields": fields}).status_code == 200
     request = receive(client, "portability")
     client.post(f"/api/v1/rights/{request['id']}/complete", json={})
     parts = list(smtp.inbox.to(SUBJECT)[-1].iter_attachments())
@@ -105,6 +110,7 @@ def test_ds5_portability_sends_csv_and_json_that_spreadsheets_cannot_run(mailed,
         files["my-data.csv"] if isinstance(files["my-data.csv"], str) else files["my-data.csv"].decode("utf-8-sig")
     )
     assert "\"'=HYPERLINK(" in csv_text and '"=HYPERLINK(' not in csv_text
+    assert '"\'=HYPERLINK(""http://y.example"")"' in csv_text.splitlines()[0]  # a label in the header row
     assert json.loads(files["my-data.json"])[0]["data"]["Company"].startswith("=HYPERLINK")
 
 

@@ -170,4 +170,5 @@ def test_signing_in_keeps_the_language_and_the_root_leads_to_the_ui(mailing, lay
             follow_redirects=False,
         )
         assert signed.headers["location"] == "/ui/forms?lang=nl"
-        assert "Webformulieren" in client.get(signed.headers["location"]).text
+        forms_page = client.get(signed.headers["location"])
+        assert "Webformulieren" in forms_page.text and forms_page.headers["cache-control"] == "no-store"

@@ -388,3 +388,28 @@ def test_a_schema_file_can_be_sent_as_it_is(site):
     odd = client.post("/api/v1/forms/check", json={"title": "x"})
     assert odd.status_code == 400 and 'expected a JSON Schema, or {"schema"' in odd.json()["detail"]
     assert "found an object with title - at $" in odd.json()["detail"]
+
+
+def test_answers_to_submissions_and_confirmation_pages_are_never_stored(site, smtp):
+    """What the subject typed (a form in error) and a link's state (W3) are kept by no browser or proxy."""
+    client, _ = site
+    publish(client, "newsletter", example("newsletter_signup"))
+    form = client.get("/f/newsletter")
+    in_error = submit(client, "newsletter", {"email": "sanne@@example", "first_name": "Sanne"})
+    thanks = submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
+    link = link_in(smtp)
+    page = client.get(link)
+    resend = re.search(r'action="(/f/resend/[^"]+)"', thanks.text).group(1)
+    answers = [
+        in_error,
+        thanks,
+        page,
+        client.post(link, data={"_csrf_token": token_of(page.text)}),
+        client.get(link[:-2] + "AA"),
+        client.post(resend, data={"_csrf_token": token_of(thanks.text)}),
+    ]
+    assert [r.status_code for r in answers] == [422, 200, 200, 200, 404, 409]
+    assert "sanne@@example" in in_error.text
+    for response in answers:
+        assert response.headers["cache-control"] == "no-store", response.url
+    assert "cache-control" not in form.headers  # the empty form holds nothing of anyone's
