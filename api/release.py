@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from engine import Decision
 
 from .decisions import DecisionService
-from .storage import ReleasedRecord, StoredRecord, WithheldField
+from .storage import ReleasedRecord, StoredRecord, TimelineEntry, WithheldField
 
 API_CHANNEL = "api"
 SEES_EVERY_FIELD = frozenset({"admin"})
@@ -23,6 +25,19 @@ RELEASE_DOC = (
     "allows now (F5, DS4); each field left out is listed in the record's `withheld` with the deciding rule."
 )
 _NOT_IN_LAYOUT = "the module's layout no longer has this field, so no rule can release its value"
+# Where a form or portal answer came from: the subject's network address and browser. They are
+# kept as the controller's proof of consent (W4) and source (D1), not as data for apps.
+PROOF_CONTEXT = frozenset({"ip", "user_agent"})
+_PROOF_ONLY = "kept as the controller's proof of where an answer came from (D1, W4); shown to admins only"
+
+
+def without_proof_context(value: Any) -> Any:
+    """`value` with every address and browser string of a proof left out, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_proof_context(v) for k, v in value.items() if k not in PROOF_CONTEXT}
+    if isinstance(value, list):
+        return [without_proof_context(v) for v in value]
+    return value
 
 
 def whole(record: StoredRecord) -> ReleasedRecord:
@@ -44,7 +59,11 @@ def released(record: StoredRecord, decision: Decision) -> ReleasedRecord:
     ]
     withheld += [WithheldField(name, None, _NOT_IN_LAYOUT) for name in record.data if name not in judged]
     data = {name: value for name, value in record.data.items() if name in judged and judged[name].effect == "allow"}
-    return ReleasedRecord(**{**_stored(record), "data": data}, withheld=tuple(withheld))
+    withheld += [
+        WithheldField(f"source.{key}", None, _PROOF_ONLY) for key in sorted(PROOF_CONTEXT & record.source.keys())
+    ]
+    source = without_proof_context(record.source)
+    return ReleasedRecord(**{**_stored(record), "data": data, "source": source}, withheld=tuple(withheld))
 
 
 class RecordRelease:
@@ -59,6 +78,13 @@ class RecordRelease:
             return [whole(record) for record in records]
         decisions = self.decisions.release_fields(records, API_CHANNEL)
         return [released(record, decision) for record, decision in zip(records, decisions, strict=True)]
+
+    def timeline_for_role(self, role: str, entries: Sequence[TimelineEntry]) -> list[TimelineEntry]:
+        """A record's timeline as a caller with `role` may see it: every event, without the
+        addresses and browsers kept as proof, which only admins see."""
+        if role in SEES_EVERY_FIELD:
+            return list(entries)
+        return [msgspec.structs.replace(e, detail=without_proof_context(e.detail)) for e in entries]
 
     def one_for_role(self, role: str, record: StoredRecord) -> ReleasedRecord:
         """Return one record as a caller with `role` may see it."""

@@ -88,11 +88,16 @@ def record_router(store: Store, records: RecordService, release: RecordRelease) 
         "/{record_id:str}/timeline",
         sync_to_thread=False,
         summary="A record's timeline, oldest first (A1)",
-        **allow("app", "admin"),
+        **allow(
+            "app",
+            "admin",
+            doc="Admins see every detail; other callers see every event without the network addresses and "
+            "browsers kept as proof of where answers came from (D1, W4).",
+        ),
     )
-    def timeline(record_id: FromPath[str]) -> list[TimelineEntry]:
+    def timeline(request: Request[Any, Any, Any], record_id: FromPath[str]) -> list[TimelineEntry]:
         store.record(record_id)
-        return store.timeline(record_id)
+        return release.timeline_for_role(principal_of(request).role, store.timeline(record_id))
 
     return Router("/api/v1/records", route_handlers=[add_record, list_records, one_record, timeline], tags=["records"])
 

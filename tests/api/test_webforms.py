@@ -413,3 +413,28 @@ def test_answers_to_submissions_and_confirmation_pages_are_never_stored(site, sm
     for response in answers:
         assert response.headers["cache-control"] == "no-store", response.url
     assert "cache-control" not in form.headers  # the empty form holds nothing of anyone's
+
+
+def test_d1_w4_apps_see_no_address_or_browser_of_a_form_answer(site, smtp):
+    """The network address and browser kept as proof of a form answer are for the controller:
+    an app key reading the record or its timeline gets every event without them."""
+    from tests.conftest import admin_key
+
+    client, services = site
+    schema = example("newsletter_signup")
+    schema["x-double-opt-in"] = False
+    publish(client, "quick", schema)
+    submit(client, "quick", {"email": "app.view@example.org", "first_name": "Sanne", "consent_newsletter": "true"})
+    [record] = services.store.records_by_unique({"Leads": ["Email"]}, "app.view@example.org")
+    app = {"Authorization": f"Bearer {admin_key(services.store, 'app')}"}
+    seen = client.get(f"/api/v1/records/{record.id}", headers=app).json()
+    assert "ip" not in seen["source"] and seen["source"]["form"] == "quick"
+    withheld = {w["field"]: w for w in seen["withheld"]}
+    assert withheld["source.ip"]["decided_by"] is None and "proof" in withheld["source.ip"]["reason"]
+    events = client.get(f"/api/v1/records/{record.id}/timeline", headers=app).json()
+    assert any(e["kind"] == "consent.proof" for e in events)
+    assert "testclient" not in json.dumps(events) and '"ip"' not in json.dumps(events)
+    whole = client.get(f"/api/v1/records/{record.id}").json()  # the admin sees the proof whole
+    assert "ip" in whole["source"] and any(
+        "user_agent" in json.dumps(e) for e in client.get(f"/api/v1/records/{record.id}/timeline").json()
+    )
