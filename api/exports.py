@@ -40,13 +40,17 @@ def records_csv(records: Iterable[StoredRecord], layouts: dict[str, ModuleLayout
     text an administrator typed, or a CRM's metadata brought in, and run as formulas as well.
     """
     chosen = list(records)
-    columns: list[tuple[str, str]] = []
+    labels: dict[str, str] = {}  # one column per field name, in the order the layouts give
     for record in chosen:
         for field in layouts[record.module].fields:
-            if field.name in record.data and (field.name, field.label) not in columns:
-                columns.append((field.name, field.label))
-    table: list[list[Any]] = [["Module", "Record Id", *(label for _, label in columns)]]
-    table += [[record.module, record.id, *(record.data.get(name) for name, _ in columns)] for record in chosen]
+            if field.name in record.data:
+                labels.setdefault(field.name, field.label)
+    # Two fields with one label (a Leads "Title" that is Designation, a Contacts "Title") get
+    # their api names too, so that no two columns are called the same.
+    shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    header = [f"{label} ({name})" if label in shared else label for name, label in labels.items()]
+    table: list[list[Any]] = [["Module", "Record Id", *header]]
+    table += [[record.module, record.id, *(record.data.get(name) for name in labels)] for record in chosen]
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in table)

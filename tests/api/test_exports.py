@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 
+import msgspec
 import pytest
 
 from api.exports import records_csv
@@ -56,3 +57,29 @@ def test_plain_labels_and_values_are_left_as_they_are():
         ["Module", "Record Id", "Company", "No. of Employees"],
         ["Leads", "r1", "'=cmd|' /C calc'!A0", "-3"],  # a number stored as a number is not text
     ]
+
+
+def test_ds5_one_column_per_field_and_no_two_columns_named_alike():
+    """A subject with a lead and a contact: the Leads "Title" (Designation) and the Contacts "Title"
+    are two columns that say which is which; a field both modules have is one column."""
+    leads = ModuleLayout(
+        name="Leads",
+        label="Leads",
+        fields=(
+            FieldLayout(name="Email", label="Email", type="email"),
+            FieldLayout(name="Designation", label="Title", type="text"),
+        ),
+    )
+    contacts = ModuleLayout(
+        name="Contacts",
+        label="Contacts",
+        fields=(
+            FieldLayout(name="Email", label="E-mail", type="email"),
+            FieldLayout(name="Title", label="Title", type="text"),
+        ),
+    )
+    lead = record("Leads", {"Email": "a@example.org", "Designation": "CFO"})
+    contact = msgspec.structs.replace(record("Contacts", {"Email": "a@example.org", "Title": "Dr"}), id="c1")
+    header, *rows = read(records_csv([lead, contact], {"Leads": leads, "Contacts": contacts}))
+    assert header == ["Module", "Record Id", "Email", "Title (Designation)", "Title (Title)"]
+    assert rows == [["Leads", "r1", "a@example.org", "CFO", ""], ["Contacts", "c1", "a@example.org", "", "Dr"]]
