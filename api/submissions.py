@@ -175,8 +175,17 @@ class SubmissionService:
             raise ConflictError("form.no_email", "this form asks for confirmation by email but holds no email address")
         actor = f"form:{version.slug}"
         asked = _asked_fields(form)
+        confirm_to = _email_of(layout, rows)  # where the confirmation goes: the first address given
+        submission_id = uuid.uuid4().hex
         records, pending = [], {}
         for index, row in enumerate(rows):
+            if index and not _same_address(self._matching_address(layout, row), confirm_to):
+                # A known subject on a form for several people, named by someone else: only the
+                # owner of the address the confirmation goes to can confirm changes, so this
+                # subject's record is left as it is.
+                known = self._existing(layout, row)
+                if known is not None:
+                    continue
             record, made_here = self._find_or_add(layout, row, source, actor, waits=form.double_opt_in)
             # Consent is given by a person for themselves: on a form that makes a record per item
             # (attendees), the boxes are ticked by whoever fills it in, the first item; the others
@@ -191,10 +200,10 @@ class SubmissionService:
                 pending[record.id] = {k: v for k, v in row.items() if k in asked}
             records.append(record)
         confirm = form.double_opt_in or bool(pending)
-        if pending:
-            proof = {**proof, "pending": pending}
+        if pending:  # values for encrypted fields among them: kept sealed until confirmed (F6)
+            proof = {**proof, "pending": self.store.seal_pending(submission_id, pending)}
         submission = StoredSubmission(
-            id=uuid.uuid4().hex,
+            id=submission_id,
             slug=version.slug,
             version=version.version,
             record_ids=[r.id for r in records],
@@ -219,6 +228,11 @@ class SubmissionService:
         email = next((str(row[name]) for name in email_fields if name in row), None)
         found = self.store.records_by_unique({layout.name: email_fields}, email) if email else []
         return found[0] if found else None
+
+    def _matching_address(self, layout: ModuleLayout, row: dict[str, Any]) -> str | None:
+        """The value of the unique email field by which a row would find a known record."""
+        names = [f.name for f in layout.fields if f.unique and f.type == "email"]
+        return next((str(row[name]) for name in names if name in row), None)
 
     def _find_or_add(
         self, layout: ModuleLayout, row: dict[str, Any], source: dict[str, Any], actor: str, waits: bool
@@ -380,7 +394,7 @@ class SubmissionService:
                         )
                     ],
                 )
-            changes = submission.proof.get("pending", {}).get(record.id)
+            changes = self.store.open_pending(submission.id, submission.proof.get("pending")).get(record.id)
             if changes:
                 record = self.records.rectify(
                     record.id, changes, actor, reason=f"form {submission.slug} v{submission.version}, confirmed"
@@ -431,6 +445,10 @@ def _resend_refusal(submission: StoredSubmission, now: dt.datetime, wait: dt.tim
             left,
         )
     return None
+
+
+def _same_address(one: str | None, other: str | None) -> bool:
+    return one is not None and other is not None and one.strip().casefold() == other.strip().casefold()
 
 
 def _digest(token: str) -> str:

@@ -14,6 +14,7 @@ from forms import FormReport
 from ..auth import allow, principal_of
 from ..builder import BuilderSpec, schema_from_builder
 from ..publishing import FormService
+from ..release import SEES_EVERY_FIELD, without_proof_context
 from ..storage import FormVersion, Store, StoredForm, StoredSubmission
 from ..submissions import SubmissionService
 
@@ -124,10 +125,15 @@ def forms_router(store: Store, forms: FormService, submissions: SubmissionServic
         "/submissions/{submission_id:str}",
         sync_to_thread=True,
         summary="One submission with its proof of consent (W4)",
-        **allow("marketer", "admin"),
+        **allow(
+            "marketer",
+            "admin",
+            doc="Never the changes waiting for confirmation (kept encrypted); the network address and browser "
+            "the answer came from only to admins.",
+        ),
     )
-    def submission(submission_id: FromPath[str]) -> StoredSubmission:
-        return store.submission(submission_id)
+    def submission(request: Request[Any, Any, Any], submission_id: FromPath[str]) -> StoredSubmission:
+        return shown(principal_of(request).role, store.submission(submission_id))
 
     @post(
         "/submissions/{submission_id:str}/resend",
@@ -136,8 +142,14 @@ def forms_router(store: Store, forms: FormService, submissions: SubmissionServic
         summary="Send the confirmation email again (throttled)",
         **allow("marketer", "admin"),
     )
-    def resend(submission_id: FromPath[str]) -> StoredSubmission:
-        return submissions.resend(submission_id)
+    def resend(request: Request[Any, Any, Any], submission_id: FromPath[str]) -> StoredSubmission:
+        return shown(principal_of(request).role, submissions.resend(submission_id))
+
+    def shown(role: str, found: StoredSubmission) -> StoredSubmission:
+        proof = {k: v for k, v in found.proof.items() if k != "pending"}
+        if role not in SEES_EVERY_FIELD:
+            proof = without_proof_context(proof)
+        return msgspec.structs.replace(found, proof=proof)
 
     return Router(
         "/api/v1", route_handlers=[list_forms, one, save, check, publish, embed, submission, resend], tags=["forms"]

@@ -9,8 +9,9 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from engine import ConflictError, NotFoundError
+from engine import ConflictError, LawfulError, NotFoundError
 
+from ..crypto import FieldCipher, is_encrypted
 from . import schema as t
 from .database import lock_for_transaction, reading, unit_of_work, writing
 
@@ -69,6 +70,7 @@ class FormStore:
 
     engine: sa.Engine
     clock: Callable[[], dt.datetime]
+    cipher: FieldCipher | None
 
     @unit_of_work
     def save_draft(self, slug: str, module: str, draft: dict[str, Any], actor: str) -> StoredForm:
@@ -269,6 +271,15 @@ class FormStore:
                 )
         return [StoredSubmission(**row._asdict()) for row in rows]
 
+    def seal_pending(self, submission_id: str, pending: dict[str, Any]) -> dict[str, Any]:
+        """Encrypt the changes a submission holds until its address is confirmed: they may hold
+        values of encrypted fields, and are personal data in any case (F6)."""
+        return _sealed(self.cipher, submission_id, pending)
+
+    def open_pending(self, submission_id: str, sealed: Any) -> dict[str, Any]:
+        """The changes `seal_pending` sealed, by record id."""
+        return _opened(self.cipher, submission_id, sealed)
+
     def _forget_submissions(self, c: sa.Connection, record_ids: set[str]) -> None:
         """Part of an erasure (DS3), in its transaction: the submissions that made or matched the
         records keep no personal data (changes waiting for confirmation, address, browser) and their
@@ -284,9 +295,29 @@ class FormStore:
                     status = "erased" if row.status == "pending" else row.status
                     changes = {"proof": proof, "token_digest": None, "status": status}
                 else:  # another subject's record, from the same submission, may still be confirmed
-                    pending = {k: v for k, v in (row.proof.get("pending") or {}).items() if k not in record_ids}
-                    changes = {"proof": {**_without(row.proof, "pending"), **({"pending": pending} if pending else {})}}
+                    waiting = _opened(self.cipher, row.id, row.proof.get("pending"))
+                    pending = {k: v for k, v in waiting.items() if k not in record_ids}
+                    kept = {"pending": _sealed(self.cipher, row.id, pending)} if pending else {}
+                    changes = {"proof": {**_without(row.proof, "pending"), **kept}}
                 c.execute(t.submissions.update().where(t.submissions.c.id == row.id).values(**changes))
+
+
+def _sealed(cipher: FieldCipher | None, submission_id: str, pending: dict[str, Any]) -> dict[str, Any]:
+    if cipher is None:
+        raise LawfulError(
+            "crypto.no_key", "changes waiting for confirmation are kept encrypted; no secret is configured"
+        )
+    return cipher.encrypt(pending, submission_id, "pending")
+
+
+def _opened(cipher: FieldCipher | None, submission_id: str, sealed: Any) -> dict[str, Any]:
+    if not sealed:
+        return {}
+    if not is_encrypted(sealed):
+        return dict(sealed)  # kept before sealing was introduced
+    if cipher is None:
+        raise LawfulError("crypto.no_key", "changes waiting for confirmation are encrypted; no secret is configured")
+    return dict(cipher.decrypt(sealed, submission_id, "pending"))
 
 
 def _without(proof: dict[str, Any], *keys: str) -> dict[str, Any]:

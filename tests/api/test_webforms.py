@@ -438,3 +438,78 @@ def test_d1_w4_apps_see_no_address_or_browser_of_a_form_answer(site, smtp):
     assert "ip" in whole["source"] and any(
         "user_agent" in json.dumps(e) for e in client.get(f"/api/v1/records/{record.id}/timeline").json()
     )
+
+
+def people_form():
+    """A Leads form with one record per person, each with a unique email, without double opt-in."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "title": "Colleagues",
+        "x-crm-module": "Leads",
+        "x-crm-record-per-item": "people",
+        "x-crm-defaults": {"Company": "Atlas"},
+        "x-double-opt-in": False,
+        "required": ["people"],
+        "properties": {
+            "people": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["email", "last_name"],
+                    "properties": {
+                        "email": {"type": "string", "format": "email", "title": "Email", "x-crm-field": "Email"},
+                        "last_name": {"type": "string", "title": "Last name", "x-crm-field": "Last_Name"},
+                    },
+                },
+            }
+        },
+    }
+
+
+def test_w3_a_known_subject_named_by_someone_else_on_a_form_for_several_people_is_left_alone(site, smtp):
+    """The confirmation goes to the first address: it proves nothing about a known subject named
+    further down, whose record must not change when that first address is confirmed."""
+    client, services = site
+    client.post(
+        "/api/v1/records",
+        json={"module": "Leads", "id": "V1", "data": {"Last_Name": "Kim", "Company": "ACME", "Email": SUBJECT}},
+    )
+    publish(client, "group", people_form())
+    fields = {
+        "people[0][email]": "someone.else@example.net",
+        "people[0][last_name]": "Else",
+        "people[1][email]": SUBJECT.upper(),
+        "people[1][last_name]": "HACKED",
+    }
+    assert submit(client, "group", fields).status_code == 200
+    for message in smtp.inbox.to("someone.else@example.net"):
+        link = re.search(r"http://testserver\.local(/f/confirm/\S+)", message.get_body(("plain",)).get_content())
+        if link:
+            client.post(link.group(1), data={"_csrf_token": token_of(client.get(link.group(1)).text)})
+    assert services.store.record("V1").data["Last_Name"] == "Kim" and smtp.inbox.to(SUBJECT) == []
+
+
+def test_f6_changes_waiting_for_confirmation_are_encrypted_and_not_shown(site, smtp):
+    """Values for a known subject wait in the submission, sealed like encrypted fields; nobody reads
+    them through the API, and only admins see the address and browser of the answer."""
+    from tests.conftest import admin_key
+
+    client, services = site
+    client.post(
+        "/api/v1/records",
+        json={"module": "Leads", "id": "K5", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
+    )
+    publish(client, "newsletter", example("newsletter_signup"))
+    submit(client, "newsletter", {"email": SUBJECT, "first_name": "Zeldzaam", "consent_newsletter": "true"})
+    with services.store.engine.connect() as c:
+        [row] = c.execute(sa.select(t.submissions)).all()
+    assert "Zeldzaam" not in json.dumps(row.proof) and "pending" in row.proof
+    marketer = {"Authorization": f"Bearer {admin_key(services.store, 'marketer')}"}
+    shown = client.get(f"/api/v1/submissions/{row.id}", headers=marketer).json()
+    assert "pending" not in shown["proof"] and "ip" not in shown["proof"] and "user_agent" not in shown["proof"]
+    assert "ip" in client.get(f"/api/v1/submissions/{row.id}").json()["proof"]  # the admin
+    link = link_in(smtp)
+    client.post(link, data={"_csrf_token": token_of(client.get(link).text)})
+    assert services.store.record("K5").data["First_Name"] == "Zeldzaam"  # opened again on confirmation
