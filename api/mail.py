@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import smtplib
 import ssl
+import time
 import uuid
 from collections.abc import Callable
 from email import policy
@@ -96,30 +97,46 @@ class MailQueue:
 
     LEASE = dt.timedelta(minutes=5)
     LONGEST_PAUSE = dt.timedelta(hours=6)
+    # After a failure, requests only queue their mail for this long: a mail server that is down,
+    # or answers nothing, then costs one request its timeout, not every request that sends mail.
+    QUIET = 60.0
 
     def __init__(self, store: MailStore, transport: Transport) -> None:
         self.store, self.transport, self.sender = store, transport, transport.sender
+        self._failed_at: float | None = None  # time.monotonic() of the last failure
 
     def send(self, message: Message) -> None:
         mime = message.build(self.sender)
         mail_id = uuid.uuid4().hex
         raw = wire_bytes(mime)
+        if self._failed_at is not None and time.monotonic() - self._failed_at < self.QUIET:
+            self.store.queue_mail(mail_id, raw, dt.timedelta(0))  # the next sweep tries it
+            return
         self.store.queue_mail(mail_id, raw, self.LEASE)
         self._attempt(mail_id, 0, raw)
 
     def deliver_due(self, limit: int = 100) -> int:
-        """Try the queued messages that are due; return how many the server took."""
-        return sum(self._attempt(m.id, m.attempts, m.raw) for m in self.store.claim_mail(limit, self.LEASE))
+        """Try the queued messages that are due; return how many the server took. The first
+        failure ends the round: the others wait for the next sweep, unclaimed."""
+        sent = 0
+        while sent < limit and (claimed := self.store.claim_mail(1, self.LEASE)):
+            [mail] = claimed
+            if not self._attempt(mail.id, mail.attempts, mail.raw):
+                break
+            sent += 1
+        return sent
 
     def _attempt(self, mail_id: str, attempts: int, raw: bytes) -> bool:
         try:
             self.transport.deliver(_parsed(raw))
         except LawfulError as exc:
+            self._failed_at = time.monotonic()
             pause = min(dt.timedelta(minutes=2 ** min(attempts + 1, 10)), self.LONGEST_PAUSE)  # 2, 4, 8... minutes
             self.store.mail_failed(mail_id, exc.message, self.store.clock() + pause)
             # No address: nothing personal in logs.
             log.warning("mail %s not sent (%s); it stays queued and is tried again in %s", mail_id, exc.message, pause)
             return False
+        self._failed_at = None
         self.store.mail_sent(mail_id)
         return True
 
@@ -161,7 +178,7 @@ class OutboxMailer:
 class SmtpMailer:
     """Send over SMTP: smtp://[user:password@]host[:port][?starttls=1], or smtps:// for TLS from the start."""
 
-    def __init__(self, url: str, sender: str, timeout: float = 20.0) -> None:
+    def __init__(self, url: str, sender: str, timeout: float = 10.0) -> None:
         parsed = urlparse(url)
         if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
             raise LawfulError(

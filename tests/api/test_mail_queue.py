@@ -93,3 +93,30 @@ def test_an_address_with_non_ascii_letters_is_written_as_utf8(layouts_store, rul
     [written] = outbox.glob("*.eml")
     raw = written.read_bytes()
     assert "To: işıl@example.com".encode() in raw and b"=?utf-8?" not in raw.split(b"\r\nSubject")[0]
+
+
+class Refusing:
+    """A transport whose server refuses every message, counting the tries."""
+
+    sender = "privacy@example.com"
+
+    def __init__(self):
+        self.tries = 0
+
+    def deliver(self, mime):
+        from engine import LawfulError
+
+        self.tries += 1
+        raise LawfulError("mail.not_sent", "the mail server did not take the message (TimeoutError)")
+
+
+def test_a_server_that_fails_costs_one_request_its_wait_not_every_request(layouts_store, rules_host, tmp_path):
+    transport = Refusing()
+    services = services_with(layouts_store, rules_host, tmp_path, transport)
+    for n in range(5):
+        services.mailer.send(Message(to=SUBJECT, subject=f"m{n}", text="y"))
+    assert transport.tries == 1 and services.store.mail_waiting() == 5  # the others only queued
+    assert services.mailer.deliver_due() == 0 and transport.tries == 2  # a sweep stops at its first failure
+    services.mailer._failed_at -= services.mailer.QUIET  # a minute later: requests try again
+    services.mailer.send(Message(to=SUBJECT, subject="later", text="y"))
+    assert transport.tries == 3 and services.store.mail_waiting() == 6
