@@ -152,7 +152,19 @@ def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Respons
     )
 
 
+def on_too_large(request: Request[Any, Any, Any], exc: OverflowError) -> Response[Any]:
+    # A number given in the path or the body (an id, say) that no database column can hold.
+    return problem_response(
+        400,
+        "request.out_of_range",
+        f"expected numbers that fit in 64 bits, found a larger one in the request to {request.url.path}",
+        request.url.path,
+    )
+
+
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(getattr(exc, "orig", None), OverflowError):  # the database driver's, wrapped
+        return on_too_large(request, exc.orig)  # type: ignore[attr-defined]
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(500, "internal", "the server met an unexpected error; it has been logged", request.url.path)
 
@@ -162,5 +174,6 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
     RecursionError: on_too_deep,
+    OverflowError: on_too_large,
     Exception: on_unexpected,
 }

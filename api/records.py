@@ -128,7 +128,7 @@ def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False
         if (
             field.required
             and field.subform is None
-            and data.get(field.name) in (None, "")
+            and (data.get(field.name) is None or (isinstance(data[field.name], str) and not data[field.name].strip()))
             and (not partial or field.name in data)
         ):
             problems.append(Problem("required", f"{field.name} is required", path=f"{at}.{field.name}"))

@@ -27,6 +27,7 @@ from ..auth import (
 )
 from ..signin import SignInGuard
 from ..storage import ApiKey, Store, User
+from . import RowId
 
 Name = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")]
 
@@ -120,7 +121,7 @@ def access_router(store: Store, auth: Authenticator, guard: SignInGuard, secure_
         return store.keys()
 
     @delete("/keys/{key_id:int}", sync_to_thread=True, summary="Revoke an API key", **allow("admin"))
-    def revoke_key(key_id: FromPath[int]) -> None:
+    def revoke_key(key_id: RowId) -> None:
         auth.revoke_key(key_id)
 
     return Router(

@@ -18,7 +18,8 @@ from ..blocklist import Blocklist
 from ..lifecycles import BulkResult, LifecycleService
 from ..portal import ConsentAsk, PortalService
 from ..release import RELEASE_DOC, RecordRelease
-from ..storage import BlockEntry, Lia, RecordFilter, ReleasedRecord, Store, StoredRecord
+from ..storage import MAX_ROW_ID, BlockEntry, Lia, RecordFilter, ReleasedRecord, Store, StoredRecord
+from . import RowId
 
 Channel = Literal["email", "portal", "phone", "form", "ui", "api"]
 Text = Annotated[str, Meta(min_length=1, max_length=5000)]
@@ -48,7 +49,7 @@ class BasisChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A new basis, with the legitimate-interest assessment it rests on when it is that basis (P2)."""
 
     basis: str
-    lia_id: int | None = None
+    lia_id: Annotated[int, Meta(ge=1, le=MAX_ROW_ID)] | None = None
     lang: Lang = "en"
 
 
@@ -235,7 +236,7 @@ def lifecycle_router(
         summary="One legitimate-interest assessment",
         **allow("admin", "app"),
     )
-    def one_lia(request: Request[Any, Any, Any], lia_id: FromPath[int]) -> Lia:
+    def one_lia(request: Request[Any, Any, Any], lia_id: RowId) -> Lia:
         return store.lia(lia_id)
 
     @post(
@@ -259,7 +260,7 @@ def lifecycle_router(
     @delete(
         "/blocklist/{entry_id:int}", sync_to_thread=True, summary="Take an entry off the blocklist", **allow("admin")
     )
-    def unblock(request: Request[Any, Any, Any], entry_id: FromPath[int]) -> None:
+    def unblock(request: Request[Any, Any, Any], entry_id: RowId) -> None:
         store.remove_block(entry_id)
 
     @put(

@@ -4,6 +4,7 @@ from .access import ApiKey, SignInTicket, User
 from .compliance import RecordFilter, TimelineRow
 from .forms import FormVersion, StoredForm, StoredSubmission
 from .models import (
+    MAX_ROW_ID,
     RECORD_ID_PATTERN,
     BlockEntry,
     ControllerSettings,
@@ -23,6 +24,7 @@ from .rights import RightKind, RightsRequest
 from .store import NewRecord, Snapshot, Store, UpsertResult, utc_now
 
 __all__ = [
+    "MAX_ROW_ID",
     "RECORD_ID_PATTERN",
     "ApiKey",
     "SignInTicket",

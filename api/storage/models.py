@@ -10,6 +10,8 @@ from msgspec import Struct
 # A CRM record id: letters, digits and . _ : - (no slash, space or @), so it is safe in a URL path
 # and cannot be an email address.
 RECORD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+# The largest id of a numbered row (keys, assessments, blocklist entries): INTEGER on PostgreSQL.
+MAX_ROW_ID = 2**31 - 1
 
 
 class FieldLayout(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

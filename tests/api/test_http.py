@@ -418,3 +418,23 @@ def test_a_server_started_with_a_pin_its_files_lack_says_so(layouts_store, tmp_p
     layouts_store.save_settings(msgspec.structs.replace(settings, pinned_version="2025.9"), "t")
     Services(Config(database_url="unused://", rules_path=RULES, var_dir=tmp_path), store=layouts_store)
     assert "pin ruleset version(s) 2025.9, which" in caplog.text and "does not hold" in caplog.text
+
+
+def test_numbers_no_database_can_hold_are_a_bad_request(client):
+    huge = 10**20
+    answers = [
+        client.get(f"/api/v1/lias/{huge}"),
+        client.delete(f"/api/v1/blocklist/{huge}"),
+        client.delete(f"/api/v1/keys/{huge}"),
+    ]
+    for response in answers:
+        assert response.status_code == 400 and response.json()["code"] == "request.invalid", response.text
+        assert "<= 2147483647" in response.json()["detail"]
+    body = {"basis": "legitimate_interests", "lia_id": huge}
+    refused = client.put("/api/v1/records/nope/basis", json=body)
+    assert refused.status_code == 400 and "at $.lia_id" in refused.json()["detail"]
+
+
+def test_a_required_field_of_blanks_is_missing(client):
+    response = client.post("/api/v1/records", json={"module": "Leads", "data": {"Last_Name": "   ", "Company": "X"}})
+    assert response.status_code == 400 and response.json()["problems"][0]["code"] == "required"
