@@ -69,18 +69,13 @@ def value_problem(field: FieldLayout, value: Any) -> str | None:
     # JSON true/false are ints to Python; a number field does not take them.
     if not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted):
         return f"expected {' or '.join(t.__name__ for t in wanted)}, found {type(value).__name__}"
-    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
-        return "expected a whole number that fits in 64 bits"
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return "expected a finite number"
     texts = value if isinstance(value, list) else [value]
     if not all(isinstance(text, str) for text in texts) and field.type == "multiselectpicklist":
         return "expected a list of texts"
-    for text in (t for t in texts if isinstance(t, str)):
-        if len(text) > MAX_TEXT:
-            return f"expected at most {MAX_TEXT:,} characters, found {len(text):,}"
-        if "\x00" in text:
-            return "a NUL character cannot be stored"
+    if any("\x00" in text for text in texts if isinstance(text, str)):
+        return "a NUL character cannot be stored"
     if field.type == "email" and isinstance(value, str) and (why := email_problem(value.strip())):
         return f"not an email address: it {why}"
     if field.type == "date" and isinstance(value, str) and value.strip():
@@ -90,6 +85,16 @@ def value_problem(field: FieldLayout, value: Any) -> str | None:
             dt.datetime.fromisoformat(value.strip())
         except ValueError:
             return f"expected a date and time as YYYY-MM-DDTHH:MM:SS, found {value.strip()[:40]!r}"
+    return None
+
+
+def size_problem(value: Any) -> str | None:
+    """What makes a value of the right kind too long or too large for a CRM to keep, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return "expected a whole number that fits in 64 bits"
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str) and len(text) > MAX_TEXT:
+            return f"expected at most {MAX_TEXT:,} characters, found {len(text):,}"
     return None
 
 
@@ -122,7 +127,12 @@ def check_data(layout: ModuleLayout, data: dict[str, Any], partial: bool = False
                 )
             )
             continue
-        if value is not None and (why := value_problem(field, value)):
+        if value is None:
+            continue
+        # A value too long or too large for the CRM is one to shorten; any other is of the wrong kind.
+        if why := size_problem(value):
+            problems.append(Problem("too_large", f"{name}: {why}", path=f"{at}.{name}"))
+        elif why := value_problem(field, value):
             problems.append(Problem("invalid_value", f"{name}: {why}", path=f"{at}.{name}"))
     for field in layout.fields:
         if (

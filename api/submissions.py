@@ -14,7 +14,7 @@ from typing import Any, Literal
 import msgspec
 
 from engine import ConflictError, Lang, LawfulError, RequestError, add_local_days
-from forms import Form, Submission, parse_submission, to_records
+from forms import FieldError, Form, Submission, parse_submission, stored_value_error, to_records
 
 from .lifecycles import LifecycleService
 from .mail import Mailer, Message
@@ -131,6 +131,8 @@ class SubmissionService:
             stored = self._store(form, version, parsed, **context)
         except ConflictError as exc:
             return SubmitResult("refused", parsed, message=exc.message)
+        except _AnswerError as exc:
+            return SubmitResult("invalid", msgspec.structs.replace(parsed, errors=exc.errors))
         except RequestError as exc:
             # The published form no longer fits its module (a field changed since): nothing is stored.
             # Only where the problems are is logged, never the values.
@@ -148,7 +150,7 @@ class SubmissionService:
     def _store(self, form: Form, version: FormVersion, parsed: Submission, **context: str) -> StoredSubmission:
         now, settings = self.store.clock(), self.store.settings()
         layout = self.store.module(form.module)
-        rows = [check_data(layout, _json(data)) for data in to_records(form, parsed.data)]
+        rows = self._rows(form, layout, parsed, context["lang"])
         screened = self.records.screen(layout, [_probe(row) for row in rows])
         for decision in screened:
             if decision.effect == "deny":  # CC3: a web form meets the same refusal as any other path
@@ -219,6 +221,27 @@ class SubmissionService:
             submission = msgspec.structs.replace(submission, expires_at=add_local_days(now, days, settings.timezone))
         stored = self.store.add_submission(submission)
         return self._send_confirmation(stored, form, _email_of(layout, rows)) if confirm else stored  # type: ignore[arg-type]
+
+    def _rows(self, form: Form, layout: ModuleLayout, parsed: Submission, lang: str) -> list[dict[str, Any]]:
+        """The records' data, checked against the module; a value the module cannot keep, written by
+        an input of the form, is that input's error (an answer to fix, not a broken form)."""
+        rows, errors = [], []
+        for item, data in enumerate(to_records(form, parsed.data)):
+            try:
+                rows.append(check_data(layout, _json(data)))
+            except RequestError as exc:
+                found = [
+                    stored_value_error(form, p.path.rsplit(".", 1)[-1], item, "nl" if lang == "nl" else "en")
+                    if p.path and p.code == "too_large"
+                    else None
+                    for p in exc.problems
+                ]
+                if not found or None in found:
+                    raise  # not the subject's answer: the form no longer fits its module
+                errors += [e for e in found if e is not None]
+        if errors:
+            raise _AnswerError(tuple(errors))
+        return rows
 
     def _params(self) -> Any:
         return self.lifecycles.rules.active(self.store.clock(), self.store.settings().pinned_version).parameters
@@ -445,6 +468,14 @@ def _resend_refusal(submission: StoredSubmission, now: dt.datetime, wait: dt.tim
             left,
         )
     return None
+
+
+class _AnswerError(Exception):
+    """Answers the schema let through and the module cannot keep, as errors on their inputs."""
+
+    def __init__(self, errors: tuple[FieldError, ...]) -> None:
+        super().__init__("answers the module cannot keep")
+        self.errors = errors
 
 
 def _same_address(one: str | None, other: str | None) -> bool:

@@ -10,7 +10,7 @@ from .check import FormProblem, FormReport, check_form, form_facts
 from .formats import format_checker, is_email
 from .loader import CSRF_FIELD, HONEYPOT, load_form
 from .model import Choice, Condition, Consent, Field, Form, FormError, JsonValue, Layout, Text
-from .records import to_records
+from .records import stored_value_error, to_records
 from .render import render_form, render_thank_you
 from .submission import ConsentGiven, FieldError, Submission
 from .validation import parse_submission
@@ -40,5 +40,6 @@ __all__ = [
     "parse_submission",
     "render_form",
     "render_thank_you",
+    "stored_value_error",
     "to_records",
 ]

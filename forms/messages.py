@@ -50,6 +50,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_few": ("Give at least {limit} for {label}.", "Geef er minstens {limit} op bij {label}."),
     "too_many": ("Give at most {limit} for {label}.", "Geef er ten hoogste {limit} op bij {label}."),
     "not_unique": ("Give each answer only once for {label}.", "Geef elk antwoord maar één keer op bij {label}."),
+    "not_storable": (
+        "{label} is too long or too large to keep: shorten it.",
+        "{label} is te lang of te groot om te bewaren: maak het korter.",
+    ),
     "not_allowed": ("{label} has a value that is not allowed.", "{label} heeft een waarde die niet is toegestaan."),
 }
 # Texts of the page around the form.

@@ -513,3 +513,19 @@ def test_f6_changes_waiting_for_confirmation_are_encrypted_and_not_shown(site, s
     link = link_in(smtp)
     client.post(link, data={"_csrf_token": token_of(client.get(link).text)})
     assert services.store.record("K5").data["First_Name"] == "Zeldzaam"  # opened again on confirmation
+
+
+def test_an_answer_too_long_to_keep_is_an_error_on_its_input_in_the_forms_language(site, smtp):
+    """The schema sets no maxLength, the CRM keeps at most 32,000 characters: the subject is told,
+    next to the input, to shorten it; it is not a broken form to try again later."""
+    client, services = site
+    schema = example("newsletter_signup")
+    schema["properties"]["first_name"].pop("maxLength", None)
+    publish(client, "long", schema)
+    before = services.store.count_records("Leads")
+    page = submit(
+        client, "long", {"email": "lang@example.org", "first_name": "x" * 40_000, "consent_newsletter": "true"}, "nl"
+    )
+    assert page.status_code == 422, page.status_code
+    assert 'aria-invalid="true"' in page.text and "is te lang of te groot om te bewaren" in page.text
+    assert services.store.count_records("Leads") == before
