@@ -18,6 +18,7 @@ import msgspec
 from engine import Decision, RequestError, did_you_mean
 
 from .addresses import email_problem
+from .limits import size_problem
 from .storage import RECORD_ID_PATTERN, FieldLayout, ModuleLayout, NewRecord, Store, TimelineRow
 
 BATCH = 500
@@ -262,9 +263,13 @@ def convert_row(
                 problems.append((field.name, f"required field {field.label!r} ({field.name}) is empty", None))
             continue
         try:
-            data[field.name] = _COERCE.get(field.type, str)(text)
+            data[field.name] = value = _COERCE.get(field.type, str)(text)
         except ValueError as exc:
             problems.append((field.name, f"{field.label!r} ({field.name}): {exc}", text[:60]))
+            continue
+        if why := size_problem(value):  # the same limit as on every other path
+            problems.append((field.name, f"{field.label!r} ({field.name}): {why}", text[:60]))
+            del data[field.name]
     return data, problems
 
 

@@ -25,6 +25,7 @@ from .addresses import email_problem
 from .blocklist import Blocklist
 from .decisions import engine_settings, module_facts
 from .importer import content_hash
+from .limits import size_problem
 from .release import whole
 from .rules_host import RulesHost
 from .storage import (
@@ -58,8 +59,6 @@ class AddedRecord(msgspec.Struct, frozen=True):
     decision: Decision
 
 
-# The longest text any field keeps: a CRM's long text areas hold some 32,000 characters.
-MAX_TEXT = 32_000
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -85,16 +84,6 @@ def value_problem(field: FieldLayout, value: Any) -> str | None:
             dt.datetime.fromisoformat(value.strip())
         except ValueError:
             return f"expected a date and time as YYYY-MM-DDTHH:MM:SS, found {value.strip()[:40]!r}"
-    return None
-
-
-def size_problem(value: Any) -> str | None:
-    """What makes a value of the right kind too long or too large for a CRM to keep, or None."""
-    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
-        return "expected a whole number that fits in 64 bits"
-    for text in value if isinstance(value, list) else [value]:
-        if isinstance(text, str) and len(text) > MAX_TEXT:
-            return f"expected at most {MAX_TEXT:,} characters, found {len(text):,}"
     return None
 
 

@@ -259,3 +259,12 @@ def test_a_subform_export_is_named_as_such(layouts_store, tmp_path):
     with pytest.raises(RequestError) as caught:
         import_csv(layouts_store, path, "Contacts")
     assert caught.value.code == "import.no_columns" and "its subform Previous_Addresses" in caught.value.message
+
+
+def test_an_imported_value_meets_the_same_length_limit_as_the_api(layouts_store, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(f"Record Id,Last Name,Company,Description\n30,Long,X,{'d' * 32_001}\n31,Short,X,ok\n")
+    report = import_csv(layouts_store, path, "Leads")
+    [problem] = report.problems
+    assert problem.line == 2 and "expected at most 32,000 characters, found 32,001" in problem.message
+    assert [r.id for r in layouts_store.records(module="Leads", limit=10)] == ["31"]
