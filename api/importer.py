@@ -132,6 +132,8 @@ def _date(text: str) -> str:
         d, mo, y = m.groups()
     else:
         raise ValueError("expected a date as YYYY-MM-DD or DD-MM-YYYY")
+    if not iso.match(text) and int(mo) > 12 >= int(d):
+        raise ValueError(f"expected a date as DD-MM-YYYY; {text} looks like month first (MM/DD/YYYY)")
     try:
         return dt.date(int(y), int(mo), int(d)).isoformat()
     except ValueError:

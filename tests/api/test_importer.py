@@ -268,3 +268,11 @@ def test_an_imported_value_meets_the_same_length_limit_as_the_api(layouts_store,
     [problem] = report.problems
     assert problem.line == 2 and "expected at most 32,000 characters, found 32,001" in problem.message
     assert [r.id for r in layouts_store.records(module="Leads", limit=10)] == ["31"]
+
+
+def test_a_month_first_date_is_named_as_such():
+    from api.importer import _date
+
+    with pytest.raises(ValueError, match="looks like month first"):
+        _date("12/31/1980")
+    assert _date("31/12/1980") == "1980-12-31"
