@@ -49,6 +49,12 @@ def submit(client, slug, fields, lang="en"):
     )
 
 
+def known_subject(client, record_id):
+    """A lead the subject already is, added before any form names their address."""
+    data = {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}
+    assert client.post("/api/v1/records", json={"module": "Leads", "id": record_id, "data": data}).status_code == 201
+
+
 def link_in(smtp):
     body = smtp.inbox.to(SUBJECT)[-1].get_body(("plain",)).get_content()
     return re.search(r"http://testserver\.local(/f/confirm/\S+)", body).group(1)
@@ -269,10 +275,7 @@ def test_without_double_opt_in_a_known_subject_still_confirms_before_anything_ch
     """Anyone can type a known address into a form: a withdrawn consent is not given back, and no
     data changes, until the address's owner confirms, even on a form without double opt-in."""
     client, services = site
-    client.post(
-        "/api/v1/records",
-        json={"module": "Leads", "id": "K2", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
-    )
+    known_subject(client, "K2")
     client.put("/api/v1/records/K2/basis", json={"basis": "consent"})
     ask = {"purpose": "news", "text_en": "May we send you our news by email?"}
     for step, body in (
@@ -311,10 +314,7 @@ def test_w3_a_form_with_double_opt_in_but_no_email_cannot_be_published(site):
 
 def test_ds3_erasure_leaves_nothing_personal_in_submissions_and_ends_their_links(site, smtp):
     client, services = site
-    client.post(
-        "/api/v1/records",
-        json={"module": "Leads", "id": "K3", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
-    )
+    known_subject(client, "K3")
     client.put("/api/v1/records/K3/basis", json={"basis": "consent"})
     publish(client, "newsletter", example("newsletter_signup"))
     submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
@@ -336,10 +336,7 @@ def test_ds3_erasure_leaves_nothing_personal_in_submissions_and_ends_their_links
 
 def test_w3_an_expired_submission_keeps_no_waiting_changes(site, smtp, clock):
     client, services = site
-    client.post(
-        "/api/v1/records",
-        json={"module": "Leads", "id": "K4", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
-    )
+    known_subject(client, "K4")
     publish(client, "newsletter", example("newsletter_signup"))
     submit(client, "newsletter", {"email": SUBJECT, "first_name": "Sanne", "consent_newsletter": "true"})
     clock.advance(days=31)
@@ -497,10 +494,7 @@ def test_f6_changes_waiting_for_confirmation_are_encrypted_and_not_shown(site, s
     from tests.conftest import admin_key
 
     client, services = site
-    client.post(
-        "/api/v1/records",
-        json={"module": "Leads", "id": "K5", "data": {"Last_Name": "Jansen", "Company": "ACME", "Email": SUBJECT}},
-    )
+    known_subject(client, "K5")
     publish(client, "newsletter", example("newsletter_signup"))
     submit(client, "newsletter", {"email": SUBJECT, "first_name": "Zeldzaam", "consent_newsletter": "true"})
     with services.store.engine.connect() as c:
