@@ -298,6 +298,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .app import Services
 
     services = Services(Config.from_env(database_url=args.database))
+    if args.mail_now:  # the mail server is back: no need to wait out each message's pause
+        services.store.make_mail_due()
     done = services.sweep(cli_actor())
     print(
         f"sweep: {done['moved']} record(s) moved from waiting to no_response; {done['submissions_expired']} unconfirmed "
@@ -493,6 +495,9 @@ def build_parser() -> argparse.ArgumentParser:
         "move records whose consent waiting period is over to no_response (C3), and send queued mail",
     )
     database(p)
+    p.add_argument(
+        "--mail-now", action="store_true", help="try every queued message now, not only those whose pause is over"
+    )
 
     p = add("demo", cmd_demo, "seed an empty database with demo modules and invented records")
     p.add_argument("--people", type=int, default=300)

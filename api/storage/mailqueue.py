@@ -89,6 +89,11 @@ class MailQueueStore:
                 claimed.append(QueuedMail(mail_id, row.attempts, text.encode("utf-8", "surrogateescape")))
         return claimed
 
+    def make_mail_due(self) -> int:
+        """Make every queued message due now (the mail server is known to be back); return how many wait."""
+        with writing(self.engine) as c:
+            return int(c.execute(t.mail_queue.update().values(next_attempt_at=self.clock())).rowcount)
+
     def mail_sent(self, mail_id: str) -> None:
         """Forget a message the mail server took."""
         with writing(self.engine) as c:

@@ -120,3 +120,21 @@ def test_a_server_that_fails_costs_one_request_its_wait_not_every_request(layout
     services.mailer._failed_at -= services.mailer.QUIET  # a minute later: requests try again
     services.mailer.send(Message(to=SUBJECT, subject="later", text="y"))
     assert transport.tries == 3 and services.store.mail_waiting() == 6
+
+
+def test_lawful_sweep_mail_now_sends_what_waits_without_waiting_out_the_pause(tmp_path, monkeypatch, capsys):
+    from api.app import Services
+    from api.cli import main
+
+    url = f"sqlite:///{tmp_path / 'mail.db'}"
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", url)
+    monkeypatch.setenv("LAWFUL_VAR", str(tmp_path / "var"))
+    later = SmtpServer()
+    monkeypatch.setenv("LAWFUL_SMTP_URL", later.url)
+    services = Services(Config.from_env())
+    services.mailer.send(Message(to=SUBJECT, subject="Waiting", text="y"))  # refused: nothing listens yet
+    assert services.store.mail_waiting() == 1
+    with later:
+        assert main(["sweep"]) == 0 and "0 queued mail(s) sent" in capsys.readouterr().out  # still pausing
+        assert main(["sweep", "--mail-now"]) == 0 and "1 queued mail(s) sent" in capsys.readouterr().out
+        assert [m["Subject"] for m in later.inbox.to(SUBJECT)] == ["Waiting"]
