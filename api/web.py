@@ -105,6 +105,10 @@ TEXT = {
         "Uw e-mailadres, en wat u verder identificeert, kunt u hier niet wijzigen: deze link is naar dat adres gestuurd. "
         "Vraag het onze functionaris voor gegevensbescherming.",
     ),
+    "portal_fix_fields": (
+        "Some corrections could not be saved: see the marked fields. Nothing was changed.",
+        "Sommige correcties konden niet worden opgeslagen: zie de gemarkeerde velden. Er is niets gewijzigd.",
+    ),
     "portal_correct": ("Save my corrections", "Mijn correcties opslaan"),
     "portal_rights": ("Your rights", "Uw rechten"),
     "portal_copy": ("Email me a copy of my data", "Mail mij een kopie van mijn gegevens"),

@@ -9,6 +9,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 
 from engine import Lang, LawfulError
+from forms.messages import message
 
 from ..portal import PortalService
 from ..storage import FieldLayout, ModuleLayout, PortalLink, StoredRecord
@@ -16,6 +17,8 @@ from ..tokens import Signer
 from ..web import NO_STORE, form_pairs, html, render, texts
 
 PAGE_SECONDS = 24 * 3600
+# A record problem's code, and the form message that says it to the subject.
+_PROBLEM_WORDS = {"required": "required", "too_large": "not_storable", "invalid_value": "format"}
 _ACTIONS = ("consent_yes", "consent_no", "withdraw", "correct", "copy", "erase")
 
 
@@ -59,6 +62,7 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
         notice: str = "",
         failure: str = "",
         errors: dict[str, str] | None = None,
+        typed: dict[str, str] | None = None,
         status: int = 200,
     ) -> Response[str]:
         t = texts(lang)
@@ -68,7 +72,7 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
             {
                 "name": f.name,
                 "label": f.label,
-                "value": record.data.get(f.name, ""),
+                "value": (typed or {}).get(f.name, record.data.get(f.name, "")),
                 "secret": f.encrypted,
                 "fixed": not correctable(f),
                 "error": (errors or {}).get(f.name),
@@ -141,6 +145,7 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
         ):
             return page(token, link, record, lang, failure=texts(lang)["bad_token"], status=403)
         t = texts(lang)
+        changes: dict[str, str] = {}
         try:
             if action in ("consent_yes", "consent_no"):
                 record = portal.answer(link, record, action == "consent_yes", {**context, "lang": lang})
@@ -170,8 +175,18 @@ def portal_router(portal: PortalService, signer: Signer) -> Router:
                     )
                 )
         except LawfulError as exc:
-            errors = {p.path.rsplit(".", 1)[-1]: p.message for p in exc.problems if p.path}
-            return page(token, link, store.record(record.id), lang, failure=exc.message, errors=errors, status=409)
+            # Said in the page's language, by field label; what the subject typed is shown again,
+            # so that one mistake does not cost the other corrections.
+            labels = {f.name: f.label for f in store.module(record.module).fields}
+            errors = {
+                name: message(_PROBLEM_WORDS.get(p.code, "format"), lang, label=labels.get(name, name))
+                for p in exc.problems
+                if p.path and (name := p.path.rsplit(".", 1)[-1])
+            }
+            failure = t["portal_fix_fields"] if errors else exc.message
+            return page(
+                token, link, store.record(record.id), lang, failure=failure, errors=errors, typed=changes, status=409
+            )
         return page(token, link, record, lang, notice=t[f"portal_done_{action}"])
 
     # Every portal page shows the subject's data, or tells whether a link is live: never kept.

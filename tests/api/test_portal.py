@@ -146,3 +146,13 @@ def test_portal_pages_are_never_stored_by_browsers_or_proxies(portal):
     assert "van Visser" in answers[1].text
     for response in answers:
         assert response.headers["cache-control"] == "no-store", response.url
+
+
+def test_ds2_a_failed_correction_is_told_in_the_pages_language_and_keeps_what_was_typed(portal):
+    client, services, link, _ = portal  # the link was mailed in Dutch
+    response = act(client, link, "correct", **{"f.Last_Name": "Visser-de Wit", "f.Date_of_Birth": "1990-02-31"})
+    assert response.status_code == 409
+    assert "Er is niets gewijzigd." in response.text and "heeft niet de juiste vorm." in response.text
+    assert "Date_of_Birth:" not in response.text  # said by label, not by api name
+    assert 'value="Visser-de Wit"' in response.text  # the other correction is shown again, to send once more
+    assert services.store.record("P1").data["Last_Name"] == "Visser"
