@@ -153,7 +153,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                 route_handlers=[
                     decision_router(services.decisions),
                     ruleset_router(services.rules, services.store),
-                    record_router(services.store, services.records, services.release),
+                    record_router(services.store, services.records, services.release, services.lifecycles),
                     module_router(services.store, services.rules),
                     lifecycle_router(
                         services.store,

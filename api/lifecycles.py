@@ -186,16 +186,21 @@ class LifecycleService:
             "record.lia_after_consent_ended": bool(lia and ended and lia.assessed_at > ended),
         }
 
+    def check_filter(self, basis: str | None, consent_status: str | None, *, at: str) -> None:
+        """Refuse a basis or consent status that the active rules do not know: it would match no
+        record, and be read as "none" when it is a typo. `at` prefixes the name in the message."""
+        params = self._ruleset(self.store.clock(), self.store.settings()).parameters
+        for key, value, known in (
+            ("basis", basis, [b.id for b in params.bases] + ["not_applicable"]),
+            ("consent_status", consent_status, list(params.consent.statuses)),
+        ):
+            if value is not None and value not in known:
+                raise RequestError("request.unknown_value", f"{expected_one_of(key, value, known)} - at {at}{key}")
+
     def set_basis_many(self, basis: str, where: RecordFilter, *, actor: str, lia_id: int | None = None) -> BulkResult:
         """Set the basis of many records (P4); each is allowed or refused on its own. A filter
         value that no record can have is refused, not read as "no records"."""
-        params = self._ruleset(self.store.clock(), self.store.settings()).parameters
-        for key, value, known in (
-            ("basis", where.basis, [b.id for b in params.bases] + ["not_applicable"]),
-            ("consent_status", where.consent_status, list(params.consent.statuses)),
-        ):
-            if value is not None and value not in known:
-                raise RequestError("request.unknown_value", f"{expected_one_of(key, value, known)} - at $.filter.{key}")
+        self.check_filter(where.basis, where.consent_status, at="$.filter.")
         result = BulkResult()
         after = None
         while True:

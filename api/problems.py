@@ -102,22 +102,21 @@ def on_lawful_error(request: Request[Any, Any, Any], exc: LawfulError) -> Respon
     )
 
 
-def _explained(request: Request[Any, Any, Any], message: str) -> str:
+def _explained(request: Request[Any, Any, Any], message: str, key: str | None = None) -> str:
     """msgspec's words, with what was expected where it does not say: the allowed values of an
-    enum, or that the body must be JSON."""
+    enum (a query or path parameter named `key`, or a body), or that the body must be JSON."""
     if message.startswith(("JSON is malformed", "Input data was truncated")):
         return f"expected a JSON body, found malformed JSON: {message}"
     found = ENUM_ERROR.match(message)
     if found is None:
         return message
-    try:
-        annotation = request.route_handler.parsed_fn_signature.parameters["data"].annotation
-        allowed = allowed_values(annotation, found["path"])
-    except (KeyError, TypeError, AttributeError):
-        allowed = None
+    parameters = request.route_handler.parsed_fn_signature.parameters
+    own = key is not None and key != "data" and key in parameters
+    parameter = parameters.get(key if own else "data")  # type: ignore[arg-type]
+    allowed = allowed_values(parameter.annotation, "" if own else found["path"]) if parameter else None
     if not allowed:
         return message
-    return f"expected one of {', '.join(allowed)}, found {found['found']} - at ${found['path']}"
+    return f"expected one of {', '.join(allowed)}, found {found['found']} - at {'?' + str(key) if own else '$' + found['path']}"
 
 
 def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -130,7 +129,7 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
             message = str(item.get("message", "")).replace("`", "'")
             if message == "'data'":  # litestar found no body to decode
                 message, where = "expected a JSON body, found none", ""
-            details.append(_explained(request, f"{message}{where}") if where else message)
+            details.append(_explained(request, f"{message}{where}", key) if where else message)
     detail = "; ".join(details) or _explained(request, str(exc.detail).replace("`", "'"))
     return problem_response(400, "request.invalid", detail, request.url.path)
 

@@ -100,6 +100,15 @@ def lifecycle_router(
     def shown(request: Request[Any, Any, Any], record: StoredRecord) -> ReleasedRecord:
         return release.one_for_role(principal_of(request).role, record)
 
+    def consent_event(
+        request: Request[Any, Any, Any], record_id: str, event: str, data: ConsentEvent
+    ) -> ReleasedRecord:
+        """Apply one consent event as the caller reported it, and answer with what they may see."""
+        record = lifecycles.consent_event(
+            record_id, event, channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang
+        )
+        return shown(request, record)
+
     @post(
         "/records/{record_id:str}/consent/request",
         status_code=200,
@@ -116,15 +125,7 @@ def lifecycle_router(
                     "consent.ask_missing", "a request by email says what is asked: purpose and wording - at $.ask"
                 )
             return shown(request, portal.ask_consent(record_id, data.ask, actor=actor(request), lang=data.lang))
-        record = lifecycles.consent_event(
-            record_id,
-            "request_sent",
-            channel=data.channel,
-            taken_by=data.taken_by,
-            actor=actor(request),
-            lang=data.lang,
-        )
-        return shown(request, record)
+        return consent_event(request, record_id, "request_sent", data)
 
     @post(
         "/records/{record_id:str}/consent/answer",
@@ -136,11 +137,7 @@ def lifecycle_router(
     def answer_consent(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentAnswer]
     ) -> ReleasedRecord:
-        event = "answer_obtained" if data.answer == "obtained" else "answer_denied"
-        record = lifecycles.consent_event(
-            record_id, event, channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang
-        )
-        return shown(request, record)
+        return consent_event(request, record_id, f"answer_{data.answer}", data)
 
     @post(
         "/records/{record_id:str}/consent/given",
@@ -152,15 +149,7 @@ def lifecycle_router(
     def give_consent(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
     ) -> ReleasedRecord:
-        record = lifecycles.consent_event(
-            record_id,
-            "consent_given",
-            channel=data.channel,
-            taken_by=data.taken_by,
-            actor=actor(request),
-            lang=data.lang,
-        )
-        return shown(request, record)
+        return consent_event(request, record_id, "consent_given", data)
 
     @post(
         "/records/{record_id:str}/consent/withdraw",
@@ -172,10 +161,7 @@ def lifecycle_router(
     def withdraw_consent(
         request: Request[Any, Any, Any], record_id: FromPath[str], data: JSONBody[ConsentEvent]
     ) -> ReleasedRecord:
-        record = lifecycles.consent_event(
-            record_id, "withdrawn", channel=data.channel, taken_by=data.taken_by, actor=actor(request), lang=data.lang
-        )
-        return shown(request, record)
+        return consent_event(request, record_id, "withdrawn", data)
 
     @put(
         "/records/{record_id:str}/basis",

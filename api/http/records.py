@@ -9,10 +9,11 @@ from litestar import Request, Router, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import Meta
 
-from engine import Lang, RequestError, expected_one_of
+from engine import Lang, RequestError
 
 from ..auth import ROLES, allow, principal_of
 from ..layouts import check_layout, check_marking
+from ..lifecycles import LifecycleService
 from ..records import AddedRecord, RecordService
 from ..release import RELEASE_DOC, RecordRelease
 from ..rules_host import RulesHost
@@ -28,7 +29,7 @@ class NewRecordBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lang: Lang = "en"
 
 
-def record_router(store: Store, records: RecordService, release: RecordRelease) -> Router:
+def record_router(store: Store, records: RecordService, release: RecordRelease, lifecycles: LifecycleService) -> Router:
     """Routes under /api/v1/records; records are answered with only the fields released to the caller."""
 
     @post(
@@ -65,13 +66,7 @@ def record_router(store: Store, records: RecordService, release: RecordRelease) 
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[ReleasedRecord]:
         name = store.resolve_module(module) if module else None
-        params = records.rules.active(store.clock(), store.settings().pinned_version).parameters
-        for key, value, known in (
-            ("basis", basis, [b.id for b in params.bases] + ["not_applicable"]),
-            ("consent_status", consent_status, params.consent.statuses),
-        ):
-            if value is not None and value not in known:
-                raise RequestError("request.unknown_value", f"{expected_one_of(key, value, known)} - at ?{key}")
+        lifecycles.check_filter(basis, consent_status, at="?")
         found = store.records(module=name, basis=basis, consent_status=consent_status, limit=limit, after=after)
         return release.for_role(principal_of(request).role, found)
 

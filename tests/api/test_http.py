@@ -438,3 +438,9 @@ def test_numbers_no_database_can_hold_are_a_bad_request(client):
 def test_a_required_field_of_blanks_is_missing(client):
     response = client.post("/api/v1/records", json={"module": "Leads", "data": {"Last_Name": "   ", "Company": "X"}})
     assert response.status_code == 400 and response.json()["problems"][0]["code"] == "required"
+
+
+def test_a_query_parameter_of_no_allowed_value_is_told_the_values(client):
+    response = client.get("/api/v1/rights?status=weird")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "expected one of completed, open, rejected, found 'weird' - at ?status"
